@@ -1,0 +1,38 @@
+"""The application factory: JSON API under /api/v1, Chinese pages at /, static files vendored."""
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.auth import Tokens
+from api.pages import router as pages_router
+from api.routes import auth, calendar, public, registry, tips
+from db.engine import Database, get_database
+from domain.policy import load_policy
+from services.runtime import Runtime, system_clock
+from settings import Settings, get_settings
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(
+    *, settings: Settings | None = None, database: Database | None = None,
+    clock: Callable[[], datetime] = system_clock,
+) -> FastAPI:
+    """Build the app; tests pass their own database and clock."""
+    settings = settings or get_settings()
+    app = FastAPI(title="FundWatch 医保基金监管协同工作流", version="0.1.0")
+    app.state.settings = settings
+    app.state.runtime = Runtime(db=database or get_database(), policy=load_policy(settings.policy_file), clock=clock)
+    app.state.tokens = Tokens(settings.secret_key, settings.session_hours * 3600)
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, tips, calendar, public, registry):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    errors.install(app)
+    return app

@@ -1,0 +1,59 @@
+"""FastAPI dependencies: the runtime, the current user, role gates."""
+from collections.abc import Callable
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import SESSION_COOKIE
+from domain.enums import Role
+from domain.models import User
+from services.context import Actor
+from services.runtime import Runtime
+
+_bearer = HTTPBearer(auto_error=False)
+OFFICE_ROLES = frozenset(Role) - {Role.LIAISON}
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        return credentials.credentials
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def optional_user(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> User | None:
+    """The logged-in, active user, or None."""
+    token = _token(request, credentials)
+    uid = request.app.state.tokens.user_id(token) if token else None
+    if uid is None:
+        return None
+    with request.app.state.runtime.db.read() as session:
+        user = session.get(User, uid)
+    return user if user is not None and user.active else None
+
+
+def current_user(user: User | None = Depends(optional_user)) -> User:
+    if user is None:
+        raise HTTPException(status_code=401, detail="请先登录", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(id=user.id, name=user.display_name, role=Role(user.role), department_id=user.department_id)
+
+
+def allow(*roles: Role) -> Callable[..., Actor]:
+    """A dependency admitting only `roles`; yields the acting user as an Actor."""
+    permitted = frozenset(roles)
+
+    def gate(user: User = Depends(current_user)) -> Actor:
+        if Role(user.role) not in permitted:
+            raise HTTPException(status_code=403, detail="当前角色无权访问此功能")
+        return actor_of(user)
+
+    return gate

@@ -1,0 +1,4 @@
+"""Server-rendered Chinese pages (Jinja2)."""
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

@@ -1,0 +1,51 @@
+"""Log-in for API clients: exchange a password for a bearer token."""
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from api.deps import current_user, get_runtime
+from domain.enums import ROLE_LABELS, Role
+from domain.models import User
+from services.runtime import Runtime
+from services.users import authenticate
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=60)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    role_label: str
+    department_id: int | None
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    user: UserPublic
+
+
+def user_public(user: User) -> UserPublic:
+    role = Role(user.role)
+    return UserPublic(id=user.id, username=user.username, display_name=user.display_name, role=role,
+                      role_label=ROLE_LABELS[role], department_id=user.department_id)
+
+
+@router.post("/token", response_model=TokenOut)
+def login(body: LoginIn, request: Request, runtime: Runtime = Depends(get_runtime)) -> TokenOut:
+    with runtime.db.read() as session:
+        user = authenticate(session, body.username, body.password)
+    if user is None:
+        raise HTTPException(status_code=401, detail="用户名或密码错误")
+    return TokenOut(access_token=request.app.state.tokens.issue(user.id), user=user_public(user))
+
+
+@router.get("/me", response_model=UserPublic)
+def me(user: User = Depends(current_user)) -> UserPublic:
+    return user_public(user)

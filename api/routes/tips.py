@@ -1,0 +1,88 @@
+"""Tips: register, list, read, transition, link duplicates, read the sealed identity."""
+from fastapi import APIRouter, Body, Depends, HTTPException, Query
+
+from api.deps import OFFICE_ROLES, allow, get_runtime
+from domain.enums import Channel, Role
+from domain.schemas import (
+    AuditPublic, DuplicateLinkIn, ReporterPublic, TipCreate, TipPage, TipPublic, TipRegistered, TransitionIn,
+)
+from services import tip_queries as q
+from services.context import Actor, Context
+from services.identity import read_identity
+from services.runtime import Runtime
+from services.tips import link_duplicate, register_tip, transition_tip
+from states.tip import STATE_LABELS
+
+router = APIRouter(prefix="/tips", tags=["tips"])
+office = allow(*OFFICE_ROLES)
+
+
+def _public(ctx: Context, tip) -> TipPublic:
+    """One tip with institution, deadlines and the actor's allowed events."""
+    return q.tip_page(ctx.session, [tip], 1, offset=0, limit=1, actor=ctx.actor, policy=ctx.policy,
+                      calendar=ctx.calendar, now=ctx.now).items[0]
+
+
+@router.get("", response_model=TipPage)
+def list_tips(
+    status: str | None = Query(default=None, description=f"one of {list(STATE_LABELS)}"),
+    channel: Channel | None = None,
+    institution_id: int | None = Query(default=None, gt=0),
+    overdue: bool | None = None,
+    offset: int = Query(default=0, ge=0),
+    limit: int = Query(default=50, ge=1, le=200),
+    actor: Actor = Depends(office), runtime: Runtime = Depends(get_runtime),
+) -> TipPage:
+    if status is not None and status not in STATE_LABELS:
+        raise HTTPException(422, detail=[{"loc": ["query", "status"], "msg": f"status must be one of {list(STATE_LABELS)}"}])
+    with runtime.read(actor) as ctx:
+        tips, total = q.list_tips(ctx.session, now=ctx.now, status=status, channel=channel,
+                                  institution_id=institution_id, overdue=overdue, offset=offset, limit=limit)
+        return q.tip_page(ctx.session, tips, total, offset=offset, limit=limit, actor=actor,
+                          policy=ctx.policy, calendar=ctx.calendar, now=ctx.now)
+
+
+@router.post("", response_model=TipRegistered, status_code=201)
+def create_tip(body: TipCreate, actor: Actor = Depends(office), runtime: Runtime = Depends(get_runtime)):
+    with runtime.write(actor) as ctx:
+        tip, code = register_tip(ctx, body)
+        return TipRegistered(tip=_public(ctx, tip), receipt_code=code)
+
+
+@router.get("/{tip_id}", response_model=TipPublic)
+def get_tip(tip_id: int, actor: Actor = Depends(office), runtime: Runtime = Depends(get_runtime)):
+    with runtime.read(actor) as ctx:
+        return _public(ctx, q.get_tip(ctx.session, tip_id))
+
+
+@router.get("/{tip_id}/history", response_model=list[AuditPublic])
+def tip_history(tip_id: int, actor: Actor = Depends(office), runtime: Runtime = Depends(get_runtime)):
+    with runtime.read(actor) as ctx:
+        q.get_tip(ctx.session, tip_id)
+        return q.tip_history(ctx.session, tip_id)
+
+
+@router.post("/{tip_id}/transitions", response_model=TipPublic)
+def transition(tip_id: int, body: TransitionIn, actor: Actor = Depends(office),
+               runtime: Runtime = Depends(get_runtime)):
+    """Send a lifecycle event; 409 lists the events allowed now, or gives the current version."""
+    with runtime.write(actor) as ctx:
+        return _public(ctx, transition_tip(ctx, tip_id, body))
+
+
+@router.post("/{tip_id}/duplicate-of", response_model=TipPublic)
+def duplicate_of(tip_id: int, body: DuplicateLinkIn, actor: Actor = Depends(office),
+                 runtime: Runtime = Depends(get_runtime)):
+    with runtime.write(actor) as ctx:
+        return _public(ctx, link_duplicate(ctx, tip_id, body))
+
+
+@router.post("/{tip_id}/reporter", response_model=ReporterPublic)
+def reporter_identity(
+    tip_id: int, reason: str = Body(embed=True, max_length=1000), actor: Actor = Depends(office),
+    runtime: Runtime = Depends(get_runtime),
+):
+    """The sealed identity, for permitted roles only; the read (with its reason) is audited."""
+    with runtime.write(actor) as ctx:
+        identity = read_identity(ctx, tip_id, reason=reason)
+        return ReporterPublic.model_validate(identity, from_attributes=True)

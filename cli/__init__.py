@@ -1,0 +1,48 @@
+"""The `fundwatch` command: set up, run, and administer the system."""
+import argparse
+import json
+import sys
+
+from cli import commands
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fundwatch", description="FundWatch 医保基金监管协同工作流")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="migrate, load demo data once, and serve API + pages")
+    run.add_argument("--host", default=None)
+    run.add_argument("--port", type=int, default=None)
+    run.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    run.set_defaults(handler=commands.run)
+
+    setup = sub.add_parser("setup", help="migrate the database, load calendar years and demo data once")
+    setup.add_argument("--no-demo", action="store_true")
+    setup.set_defaults(handler=commands.setup)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=commands.db_upgrade)
+
+    cal = sub.add_parser("calendar", help="working-day calendar").add_subparsers(dest="cal_command", required=True)
+    due = cal.add_parser("due", help="print {due, provisional} as JSON")
+    due.add_argument("--start", required=True, help="YYYY-MM-DD or ISO datetime (Asia/Shanghai)")
+    due.add_argument("--amount", required=True, type=int)
+    due.add_argument("--unit", required=True, help="working_days | calendar_days | hours | months")
+    due.set_defaults(handler=commands.calendar_due)
+    load = cal.add_parser("load-year", help="load a year's holiday schedule (JSON) and recount provisional deadlines")
+    load.add_argument("file")
+    load.set_defaults(handler=commands.calendar_load_year)
+
+    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
+    demo.add_parser("load", help="load demo data if the database has no users").set_defaults(handler=commands.demo_load)
+    demo.add_parser("users", help="list the demo log-ins").set_defaults(handler=commands.demo_users)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except commands.UsageError as exc:
+        print(json.dumps({"error": str(exc)}, ensure_ascii=False), file=sys.stderr)
+        return 2

@@ -1,0 +1,96 @@
+"""Handlers of the `fundwatch` sub-commands (thin: they call services)."""
+import json
+from pathlib import Path
+
+from db.engine import get_database
+from db.migrate import upgrade
+from domain.calendar import CalendarDataError, Unit, YearSchedule, load_year_files, parse_start
+from domain.policy import load_policy
+from services.calendar import get_calendar, load_year
+from services.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from services.runtime import Runtime, system_clock
+from settings import get_settings
+
+
+class UsageError(Exception):
+    """Bad input on the command line: printed as JSON, exit code 2."""
+
+
+def _runtime() -> Runtime:
+    settings = get_settings()
+    return Runtime(db=get_database(), policy=load_policy(settings.policy_file))
+
+
+def db_upgrade(_args) -> None:
+    upgrade(get_settings().database_url)
+    print("database at head")
+
+
+def _load_shipped_years() -> int:
+    """Load the repo's data/calendar/<year>.json files (years chinese-calendar does not know)."""
+    years = load_year_files(get_settings().calendar_dir)
+    with get_database().write() as session:
+        for schedule in years.values():
+            load_year(session, schedule, now=system_clock())
+    return len(years)
+
+
+def setup(args) -> None:
+    db_upgrade(args)
+    print(f"calendar years loaded from data/calendar: {_load_shipped_years()}")
+    if not args.no_demo:
+        demo_load(args)
+
+
+def demo_load(_args) -> None:
+    print("demo data loaded" if load_demo(_runtime()) else "demo data already present")
+    demo_users(_args)
+
+
+def demo_users(_args) -> None:
+    print(f"demo log-ins (password {DEMO_PASSWORD}):")
+    for user in DEMO_USERS:
+        print(f"  {user.username:<14} {user.display_name}  ({user.role.value})")
+
+
+def calendar_due(args) -> None:
+    try:
+        unit = Unit(args.unit)
+    except ValueError:
+        raise UsageError(f"unit must be one of {[u.value for u in Unit]}") from None
+    if args.amount < 0:
+        raise UsageError("amount must be a whole number >= 0")
+    try:
+        start = parse_start(args.start)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    upgrade(get_settings().database_url)  # loaded years live in the database
+    with get_database().read() as session:
+        try:
+            print(json.dumps(get_calendar(session).due(start, args.amount, unit).to_json()))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+
+def calendar_load_year(args) -> None:
+    path = Path(args.file)
+    try:
+        schedule = YearSchedule.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError, CalendarDataError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    upgrade(get_settings().database_url)
+    with get_database().write() as session:
+        moved = load_year(session, schedule, now=system_clock())
+    print(json.dumps({"year": schedule.year, "provisional_deadlines_recomputed": moved}))
+
+
+def run(args) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    setup(args)
+    settings = get_settings()
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"FundWatch on http://{host}:{port}/  (API docs: /docs)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")

@@ -1,0 +1,110 @@
+"""Engine set-up for SQLite (default, embedded) and PostgreSQL.
+
+SQLite allows one writer at a time. Writes go through `Database.write()`, which holds a process-wide
+lock and opens the transaction with BEGIN IMMEDIATE, so concurrent requests queue instead of failing
+with "database is locked" (other processes wait on busy_timeout). PostgreSQL needs neither: row locks
+(SELECT ... FOR UPDATE) serialize conflicting transitions there.
+"""
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from settings import get_settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite file so a fresh checkout needs no manual step."""
+    if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    """A SQLite engine in WAL mode whose write transactions begin IMMEDIATE."""
+    ensure_sqlite_dir(url)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (pysqlite's own is broken)
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """One database: an engine plus read and write sessions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(url)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reads; nothing it does is committed."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One use case = one transaction: commit on success, roll back on any error."""
+        if self._write_lock is None:
+            yield from self._transaction()
+            return
+        with self._write_lock:
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[Session]:
+        with self.engine.connect() as conn:
+            conn.info["writer"] = True
+            try:
+                with Session(bind=conn, expire_on_commit=False) as session:
+                    yield session
+                    session.commit()
+            finally:
+                conn.info.pop("writer", None)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_database: Database | None = None
+
+
+def get_database() -> Database:
+    """The process-wide database named by the settings."""
+    global _database
+    if _database is None:
+        _database = Database(get_settings().database_url)
+    return _database
+
+
+def reset_database(url: str | None = None) -> Database:
+    """Replace the process-wide database (tests, CLI --database)."""
+    global _database
+    if _database is not None:
+        _database.dispose()
+    _database = Database(url or get_settings().database_url)
+    return _database

@@ -1,0 +1,1 @@
+"""Tables, schemas, enums, the working-day calendar and the locality policy."""

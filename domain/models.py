@@ -1,0 +1,167 @@
+"""SQLModel tables. Reporter identity lives in its own table, never on the tip."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from domain.enums import Channel, DeadlineStatus, InstitutionKind, Role
+from domain.types import UTCDateTime, utcnow
+from states.tip import TipMachine
+
+TIP_STATUSES = tuple(state.value for state in TipMachine.states)
+
+
+def _in(column: str, values) -> str:
+    """SQL CHECK text constraining a column to enum values."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+def _ts(**kwargs):
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class Department(SQLModel, table=True):
+    """A unit: the office itself or a receiving/member department (公安局, 纪委监委 ...)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=100)
+    kind: str = Field(max_length=40)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    __table_args__ = (CheckConstraint(_in("role", Role), name="ck_user_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60, unique=True)
+    display_name: str = Field(max_length=60)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=30)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    active: bool = True
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class Institution(SQLModel, table=True):
+    """Registry of designated institutions (定点医药机构) that tips report on."""
+
+    __table_args__ = (CheckConstraint(_in("kind", InstitutionKind), name="ck_institution_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=120, index=True)
+    kind: str = Field(max_length=20)
+    district: str = Field(max_length=60)
+
+
+class Tip(SQLModel, table=True):
+    """举报线索. `status` is driven only by states.tip.TipMachine through services.tips."""
+
+    __table_args__ = (
+        CheckConstraint(_in("status", TIP_STATUSES), name="ck_tip_status"),
+        CheckConstraint(_in("channel", Channel), name="ck_tip_channel"),
+        Index("ix_tip_status_registered", "status", "registered_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=30, unique=True)
+    status: str = Field(default="registered", max_length=30)
+    version: int = 1
+    channel: str = Field(max_length=30, index=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    facts: str = Field(max_length=5000)
+    amount_involved: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
+    evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    anonymous: bool
+    receipt_hash: str | None = Field(default=None, max_length=64, unique=True)
+    registered_at: datetime = _ts(default_factory=utcnow)
+    registered_by: int = Field(foreign_key="app_user.id")
+    handler_id: int | None = Field(default=None, foreign_key="app_user.id")
+    duplicate_of_id: int | None = Field(default=None, foreign_key="tip.id")
+    decision_notified_at: datetime | None = _ts(default=None)
+    rejection_ground: str | None = Field(default=None, max_length=40)
+    transferred_to: str | None = Field(default=None, max_length=100)
+    extension_count: int = 0
+    finding: str | None = Field(default=None, max_length=20)
+    amount_confirmed: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
+    amount_recovered: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
+    closed_at: datetime | None = _ts(default=None)
+
+
+class ReporterIdentity(SQLModel, table=True):
+    """举报人身份: sealed. Read only through services.identity, which logs every read."""
+
+    __tablename__ = "reporter_identity"
+
+    tip_id: int = Field(foreign_key="tip.id", primary_key=True)
+    name: str = Field(max_length=60)
+    phone: str | None = Field(default=None, max_length=30)
+    id_number: str | None = Field(default=None, max_length=30)
+    address: str | None = Field(default=None, max_length=200)
+
+
+class Deadline(SQLModel, table=True):
+    """A legal clock on a subject, counted in its rule's unit. Sweeps read (status, due_at)."""
+
+    __table_args__ = (
+        CheckConstraint(_in("status", DeadlineStatus), name="ck_deadline_status"),
+        Index("ix_deadline_status_due", "status", "due_at"),
+        Index("ix_deadline_subject", "subject_type", "subject_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_type: str = Field(max_length=30)
+    subject_id: int
+    kind: str = Field(max_length=40)
+    unit: str = Field(max_length=20)
+    amount: int
+    start_at: datetime = _ts()
+    due_at: datetime = _ts()
+    last_day: date | None = None
+    provisional: bool = False
+    status: str = Field(default=DeadlineStatus.OPEN, max_length=20)
+    closed_at: datetime | None = _ts(default=None)
+    escalation_level: int = 0
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to which subject, when, from which state to which (执法全过程记录)."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    actor_name: str = Field(max_length=60)
+    subject_type: str = Field(max_length=30)
+    subject_id: int
+    action: str = Field(max_length=40)
+    from_state: str | None = Field(default=None, max_length=30)
+    to_state: str | None = Field(default=None, max_length=30)
+    reason: str | None = Field(default=None, max_length=1000)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class HolidayYear(SQLModel, table=True):
+    """A year's State Council schedule loaded by an admin (years chinese-calendar does not know)."""
+
+    __tablename__ = "holiday_year"
+
+    year: int = Field(primary_key=True)
+    schedule: dict = Field(sa_column=Column(JSON, nullable=False))
+    loaded_at: datetime = _ts(default_factory=utcnow)
+
+
+class Sequence(SQLModel, table=True):
+    """Per-year number sequences (tip numbers, document numbers)."""
+
+    __tablename__ = "number_sequence"
+    __table_args__ = (UniqueConstraint("key", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=40)
+    year: int
+    last: int = 0

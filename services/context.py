@@ -1,0 +1,41 @@
+"""What every use case needs: the session, who acts, the clock's reading, policy and calendar."""
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlmodel import Session
+
+from domain.calendar import WorkCalendar
+from domain.enums import Role
+from domain.policy import Policy
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or the system) performing a use case."""
+
+    id: int | None
+    name: str
+    role: Role | None
+    department_id: int | None = None
+
+    @property
+    def is_system(self) -> bool:
+        return self.id is None
+
+
+SYSTEM = Actor(id=None, name="系统", role=None)
+
+
+@dataclass
+class Context:
+    """One use case's surroundings. `now` comes from an injected clock so tests can move time."""
+
+    session: Session
+    actor: Actor
+    policy: Policy
+    calendar: WorkCalendar
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    def __post_init__(self) -> None:
+        if self.now.tzinfo is None:
+            raise ValueError("Context.now must be aware")

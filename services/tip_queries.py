@@ -1,0 +1,114 @@
+"""Read side of tips: lists with filters, the detail view, the anonymous status look-up."""
+from datetime import datetime
+
+from sqlalchemy import exists, func
+from sqlmodel import Session, select
+
+from domain.calendar import WorkCalendar
+from domain.enums import FINDING_LABELS, DeadlineStatus, Finding
+from domain.models import AuditEntry, Deadline, Institution, Tip
+from domain.policy import Policy
+from domain.schemas import AuditPublic, DeadlinePublic, TipPage, TipPublic, TipStatusPublic
+from services.context import Actor
+from services.deadlines import days_left
+from services.errors import NotFound
+from services.receipts import hash_receipt_code
+from states.tip import EVENT_ROLES, STATE_LABELS, TipMachine
+
+
+def _overdue_clause(now: datetime):
+    return exists().where(
+        Deadline.subject_type == "tip", Deadline.subject_id == Tip.id,
+        Deadline.status == DeadlineStatus.OPEN, Deadline.due_at <= now,
+    )
+
+
+def list_tips(
+    session: Session, *, now: datetime, status: str | None = None, channel: str | None = None,
+    institution_id: int | None = None, overdue: bool | None = None, offset: int = 0, limit: int = 50,
+) -> tuple[list[Tip], int]:
+    """Tips matching the filters, newest first, with the total count."""
+    query = select(Tip)
+    for column, value in ((Tip.status, status), (Tip.channel, channel), (Tip.institution_id, institution_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if overdue is not None:
+        query = query.where(_overdue_clause(now) if overdue else ~_overdue_clause(now))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(Tip.registered_at.desc(), Tip.id.desc()).offset(offset).limit(limit))
+    return list(rows), total
+
+
+def get_tip(session: Session, tip_id: int) -> Tip:
+    tip = session.get(Tip, tip_id)
+    if tip is None:
+        raise NotFound(f"举报 {tip_id} 不存在")
+    return tip
+
+
+def deadline_public(deadline: Deadline, *, policy: Policy, calendar: WorkCalendar, now: datetime) -> DeadlinePublic:
+    rule = policy.deadlines.get(deadline.kind)
+    is_open = deadline.status == DeadlineStatus.OPEN
+    return DeadlinePublic(
+        id=deadline.id, kind=deadline.kind, label=rule.label if rule else deadline.kind, unit=deadline.unit,
+        amount=deadline.amount, due_at=deadline.due_at, last_day=deadline.last_day,
+        provisional=deadline.provisional, status=deadline.status,
+        days_left=days_left(calendar, deadline, now) if is_open else None,
+        overdue=is_open and deadline.due_at <= now,
+    )
+
+
+def tip_deadlines(session: Session, tip_ids: list[int]) -> dict[int, list[Deadline]]:
+    """Deadlines of many tips in one query, by tip id."""
+    by_tip: dict[int, list[Deadline]] = {tip_id: [] for tip_id in tip_ids}
+    if tip_ids:
+        query = select(Deadline).where(Deadline.subject_type == "tip", Deadline.subject_id.in_(tip_ids))
+        for deadline in session.exec(query.order_by(Deadline.id)):
+            by_tip[deadline.subject_id].append(deadline)
+    return by_tip
+
+
+def allowed_events_for(tip: Tip, actor: Actor, policy: Policy) -> list[str]:
+    """Events this actor may send now: enabled by the machine and permitted to the role."""
+    machine = TipMachine(tip, max_extensions=policy.max_extensions)
+    return [e for e in machine.enabled_event_ids() if actor.role in EVENT_ROLES[e]]
+
+
+def tip_public(
+    tip: Tip, *, institution_name: str, deadlines: list[Deadline], actor: Actor, policy: Policy,
+    calendar: WorkCalendar, now: datetime,
+) -> TipPublic:
+    """The tip as API and pages show it (never with the reporter's identity)."""
+    data = tip.model_dump(exclude={"receipt_hash", "registered_by", "decision_notified_at", "closed_at"})
+    return TipPublic(
+        **data, status_label=STATE_LABELS[tip.status], institution_name=institution_name,
+        deadlines=[deadline_public(d, policy=policy, calendar=calendar, now=now) for d in deadlines],
+        allowed_events=allowed_events_for(tip, actor, policy),
+    )
+
+
+def tip_page(session: Session, tips: list[Tip], total: int, *, offset: int, limit: int, **view) -> TipPage:
+    """A page of tips with their institutions and deadlines loaded in two queries."""
+    ids = [tip.id for tip in tips]
+    names = dict(session.exec(select(Institution.id, Institution.name).where(
+        Institution.id.in_({t.institution_id for t in tips}))).all())
+    deadlines = tip_deadlines(session, ids)
+    items = [tip_public(t, institution_name=names[t.institution_id], deadlines=deadlines[t.id], **view) for t in tips]
+    return TipPage(items=items, total=total, offset=offset, limit=limit)
+
+
+def tip_history(session: Session, tip_id: int) -> list[AuditPublic]:
+    """The tip's audit trail, oldest first (identity reads included, for auditors)."""
+    query = select(AuditEntry).where(AuditEntry.subject_type == "tip", AuditEntry.subject_id == tip_id)
+    return [AuditPublic.model_validate(row, from_attributes=True) for row in session.exec(query.order_by(AuditEntry.id))]
+
+
+def status_by_receipt(session: Session, code: str) -> TipStatusPublic:
+    """What the holder of a receipt code may know: the stage and, once concluded, the finding."""
+    tip = session.exec(select(Tip).where(Tip.receipt_hash == hash_receipt_code(code))).first()
+    if tip is None:
+        raise NotFound("查询码无效")
+    return TipStatusPublic(
+        number=tip.number, status_label=STATE_LABELS[tip.status], registered_at=tip.registered_at,
+        finding_label=FINDING_LABELS[Finding(tip.finding)] if tip.finding else None,
+    )

@@ -1,0 +1,190 @@
+"""Tip use cases: register, move through the lifecycle, link duplicates. One transaction each."""
+from sqlmodel import select
+
+from domain.calendar import SHANGHAI
+from domain.enums import DeadlineStatus, Finding, Role
+from domain.models import Institution, ReporterIdentity, Tip, User
+from domain.schemas import DuplicateLinkIn, TipCreate, TransitionIn
+from services import audit
+from services.authz import require_role
+from services.context import Context
+from services.deadlines import close_deadlines, extend_deadline, open_deadlines, start_deadline
+from services.errors import InvalidInput, NotFound, StaleVersion, TransitionRefused
+from services.numbers import next_number
+from services.receipts import hash_receipt_code, new_receipt_code
+from states.tip import EVENT_LABELS, EVENT_ROLES, STATE_LABELS, TipMachine
+
+SUBJECT = "tip"
+REGISTER_ROLES = {Role.DESK_CLERK, Role.SECTION_CHIEF}
+DUPLICATE_ROLES = {Role.DESK_CLERK, Role.INVESTIGATOR, Role.SECTION_CHIEF}
+
+# Which deadline kinds each event starts and stops (durations and units come from the policy).
+STARTS: dict[str, tuple[str, ...]] = {
+    "accept": ("handling", "decision_notice"),
+    "reject": ("decision_notice",),
+    "transfer": ("decision_notice",),
+    "conclude": ("result_notice",),
+}
+STOPS: dict[str, set[str]] = {
+    "accept": {"filing_decision"},
+    "reject": {"filing_decision"},
+    "transfer": {"filing_decision"},
+    "notify_decision": {"decision_notice"},
+    "conclude": {"handling"},
+    "notify_reporter": {"result_notice"},
+}
+
+
+def register_tip(ctx: Context, data: TipCreate) -> tuple[Tip, str | None]:
+    """登记举报线索; returns the tip and, for an anonymous reporter, the receipt code (shown once)."""
+    require_role(ctx, REGISTER_ROLES, action="登记举报")
+    if ctx.session.get(Institution, data.institution_id) is None:
+        raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
+    year = ctx.now.astimezone(SHANGHAI).year
+    code = new_receipt_code() if data.anonymous else None
+    tip = Tip(
+        number=f"JB{year}-{next_number(ctx.session, key='tip', year=year):05d}",
+        channel=data.channel, institution_id=data.institution_id, facts=data.facts,
+        amount_involved=data.amount_involved, evidence=list(data.evidence), anonymous=data.anonymous,
+        receipt_hash=hash_receipt_code(code) if code else None, registered_at=ctx.now,
+        registered_by=ctx.actor.id,
+    )
+    ctx.session.add(tip)
+    ctx.session.flush()
+    if data.reporter is not None:
+        ctx.session.add(ReporterIdentity(tip_id=tip.id, **data.reporter.model_dump()))
+    audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action="register", to_state=tip.status,
+                 detail={"channel": tip.channel, "anonymous": tip.anonymous})
+    start_deadline(ctx, subject_type=SUBJECT, subject_id=tip.id, kind="filing_decision")
+    return tip, code
+
+
+def transition_tip(ctx: Context, tip_id: int, data: TransitionIn) -> Tip:
+    """Send one lifecycle event: role, version and state checked; audit and deadlines in the same commit."""
+    if data.event not in EVENT_ROLES:
+        raise InvalidInput("event", f"未知的操作“{data.event}”，可用操作：{', '.join(EVENT_ROLES)}")
+    require_role(ctx, EVENT_ROLES[data.event], action=EVENT_LABELS[data.event])
+    tip = load_tip_for_update(ctx, tip_id)
+    check_version(tip, data.expected_version)
+    machine = TipMachine(tip, max_extensions=ctx.policy.max_extensions)
+    _ensure_allowed(machine, tip, data.event)
+    from_state = tip.status
+    machine.send(data.event)
+    _apply_payload(ctx, tip, data)  # after send: guards see the row as it was; a refusal rolls back
+    tip.version += 1
+    audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action=data.event, from_state=from_state,
+                 to_state=tip.status, reason=data.reason, detail=_audit_detail(data))
+    _apply_deadlines(ctx, tip, data.event)
+    return tip
+
+
+def link_duplicate(ctx: Context, tip_id: int, data: DuplicateLinkIn) -> Tip:
+    """重复举报: link a tip to an earlier one on the same institution, which keeps reward priority."""
+    require_role(ctx, DUPLICATE_ROLES, action="关联重复举报")
+    tip = load_tip_for_update(ctx, tip_id)
+    check_version(tip, data.expected_version)
+    earlier = ctx.session.get(Tip, data.earlier_tip_id)
+    if earlier is None or earlier.id == tip.id:
+        raise InvalidInput("earlier_tip_id", "被关联的在先举报不存在")
+    if earlier.institution_id != tip.institution_id:
+        raise InvalidInput("earlier_tip_id", "只能关联同一被举报机构的举报")
+    if (earlier.registered_at, earlier.id) >= (tip.registered_at, tip.id):
+        raise InvalidInput("earlier_tip_id", "被关联的举报必须早于本举报登记")
+    tip.duplicate_of_id = earlier.duplicate_of_id or earlier.id  # always point at the first report
+    tip.version += 1
+    audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action="link_duplicate",
+                 reason=data.reason, detail={"duplicate_of": tip.duplicate_of_id})
+    return tip
+
+
+def load_tip_for_update(ctx: Context, tip_id: int) -> Tip:
+    """The tip row, locked until commit on PostgreSQL (SQLite serializes writers instead)."""
+    tip = ctx.session.exec(select(Tip).where(Tip.id == tip_id).with_for_update()).first()
+    if tip is None:
+        raise NotFound(f"举报 {tip_id} 不存在")
+    return tip
+
+
+def check_version(tip: Tip, expected: int) -> None:
+    """Optimistic concurrency: refuse when the caller saw an older version."""
+    if tip.version != expected:
+        raise StaleVersion(tip.version)
+
+
+def _ensure_allowed(machine: TipMachine, tip: Tip, event: str) -> None:
+    allowed = machine.enabled_event_ids()
+    if event not in allowed:
+        names = "、".join(EVENT_LABELS[e] for e in allowed) or "无"
+        raise TransitionRefused(event, tip.status, allowed,
+                                f"当前状态“{STATE_LABELS[tip.status]}”不能{EVENT_LABELS[event]}；可执行：{names}")
+
+
+def _require(value, field: str, message: str):
+    if value in (None, ""):
+        raise InvalidInput(field, message)
+    return value
+
+
+def _apply_payload(ctx: Context, tip: Tip, data: TransitionIn) -> None:
+    """Validate and store what the event carries (ground, addressee, finding, handler ...)."""
+    event = data.event
+    if event in {"reject", "transfer", "request_extension", "deny_extension"}:
+        _require(data.reason, "reason", "请填写理由")
+    if event == "reject":
+        tip.rejection_ground = _require(data.ground, "ground", "请选择不予受理的依据").value
+    elif event == "transfer":
+        tip.transferred_to = _require(data.transferred_to, "transferred_to", "请填写移交单位")
+    elif event == "start_investigation":
+        tip.handler_id = _handler(ctx, data.handler_id)
+    elif event == "approve_extension":
+        tip.extension_count += 1
+    elif event == "conclude":
+        _apply_finding(tip, data)
+    elif event == "notify_decision":
+        tip.decision_notified_at = ctx.now
+    elif event == "close":
+        tip.closed_at = ctx.now
+
+
+def _handler(ctx: Context, handler_id: int | None) -> int:
+    """The investigator in charge: the one named, or the acting investigator."""
+    if handler_id is None:
+        if ctx.actor.role == Role.INVESTIGATOR:
+            return ctx.actor.id
+        raise InvalidInput("handler_id", "请指定承办人")
+    user = ctx.session.get(User, handler_id)
+    if user is None or user.role != Role.INVESTIGATOR or not user.active:
+        raise InvalidInput("handler_id", "承办人必须是在职的承办人员")
+    return user.id
+
+
+def _apply_finding(tip: Tip, data: TransitionIn) -> None:
+    finding = _require(data.finding, "finding", "请选择核查结论（查实/部分属实/不实）")
+    if finding != Finding.UNSUBSTANTIATED:
+        _require(data.amount_confirmed, "amount_confirmed", "查实或部分属实时请填写查实金额")
+    if data.amount_confirmed is not None and data.amount_recovered is not None \
+            and data.amount_recovered > data.amount_confirmed:
+        raise InvalidInput("amount_recovered", "追回金额不能大于查实金额")
+    tip.finding = finding.value
+    tip.amount_confirmed, tip.amount_recovered = data.amount_confirmed, data.amount_recovered
+
+
+def _apply_deadlines(ctx: Context, tip: Tip, event: str) -> None:
+    """Stop and start the clocks the event governs; closing cancels whatever is still open."""
+    where = {"subject_type": SUBJECT, "subject_id": tip.id}
+    if event == "close":
+        close_deadlines(ctx, **where, status=DeadlineStatus.CANCELLED)
+        return
+    if event == "approve_extension":
+        for deadline in open_deadlines(ctx, **where):
+            if deadline.kind == "handling":
+                extend_deadline(ctx, deadline, extension_kind="handling_extension")
+    close_deadlines(ctx, **where, kinds=STOPS.get(event, set()))
+    for kind in STARTS.get(event, ()):
+        if not (tip.anonymous and ctx.policy.rule(kind).real_name_only):
+            start_deadline(ctx, **where, kind=kind)
+
+
+def _audit_detail(data: TransitionIn) -> dict:
+    fields = ("ground", "transferred_to", "handler_id", "finding", "amount_confirmed", "amount_recovered")
+    return {k: str(v) for k in fields if (v := getattr(data, k)) is not None}

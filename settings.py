@@ -1,0 +1,48 @@
+"""The one typed settings object; nothing else reads os.environ."""
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+STATE_DIR = ROOT / "state"
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, from FUNDWATCH_* / DATABASE_URL environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="FUNDWATCH_", extra="ignore")
+
+    environment: str = "development"
+    database_url: str = Field(
+        default=f"sqlite:///{STATE_DIR / 'fundwatch.db'}",
+        validation_alias="DATABASE_URL",
+    )
+    secret_key: str = DEV_SECRET
+    policy_file: Path = ROOT / "policy" / "default.toml"
+    calendar_dir: Path = ROOT / "data" / "calendar"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_hours: int = 12
+    page_size_max: int = 200
+
+    @field_validator("secret_key")
+    @classmethod
+    def _no_placeholder_in_production(cls, value: str, info) -> str:
+        """Refuse the development secret outside development."""
+        env = info.data.get("environment", "development")
+        if env != "development" and value == DEV_SECRET:
+            raise ValueError("FUNDWATCH_SECRET_KEY must be set outside development")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings read once per process."""
+    return Settings()

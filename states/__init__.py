@@ -1,0 +1,1 @@
+"""Pure lifecycle machines (python-statemachine), no I/O. Only services drive them."""
