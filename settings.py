@@ -26,6 +26,22 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     session_hours: int = 12
+    # Notifications: the in-app inbox always; e-mail when smtp_host is set; a webhook when webhook_url is.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "fundwatch@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    webhook_url: str | None = None
+    webhook_secret: str = "dev-only-webhook-secret"
+    relay_max_attempts: int = 5
+    relay_backoff_s: int = 60
+    relay_lease_s: int = 300
+    # Prefect: sweep and relay schedules (cron, Asia/Shanghai) and the local server the run command starts.
+    sweep_cron: str = "* * * * *"
+    relay_cron: str = "* * * * *"
+    prefect_port: int = 4200
     page_size_max: int = 200
 
     @field_validator("secret_key")

@@ -31,7 +31,7 @@ def _load_shipped_years() -> int:
     years = load_year_files(get_settings().calendar_dir)
     with get_database().write() as session:
         for schedule in years.values():
-            load_year(session, schedule, now=system_clock())
+            load_year(session, schedule, now=system_clock(), policy=load_policy(get_settings().policy_file))
     return len(years)
 
 
@@ -80,7 +80,7 @@ def calendar_load_year(args) -> None:
         raise UsageError(f"{path}: {exc}") from None
     upgrade(get_settings().database_url)
     with get_database().write() as session:
-        moved = load_year(session, schedule, now=system_clock())
+        moved = load_year(session, schedule, now=system_clock(), policy=load_policy(get_settings().policy_file))
     print(json.dumps({"year": schedule.year, "provisional_deadlines_recomputed": moved}))
 
 

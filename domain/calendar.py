@@ -238,6 +238,16 @@ class WorkCalendar:
             return self._roll(start + timedelta(days=amount))
         return self._roll(_add_months(start, amount))
 
+    def working_days_back(self, day: date, amount: int) -> date:
+        """The working day `amount` working days before `day` (so that many remain after it)."""
+        left = amount
+        while left:
+            day -= ONE_DAY
+            left -= self._classify(day)[0]
+        while not self._classify(day)[0]:  # land on a working day
+            day -= ONE_DAY
+        return day
+
     def working_days_between(self, today: date, last_day: date) -> int:
         """Working days left from today to last_day (today not counted); negative when past."""
         if last_day >= today:

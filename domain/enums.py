@@ -70,8 +70,18 @@ REJECTION_GROUND_LABELS = {
 
 class DeadlineStatus(StrEnum):
     OPEN = "open"
+    PAUSED = "paused"
     MET = "met"
     CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"      # waiting for (another) attempt
+    SENDING = "sending"      # claimed by a relay; a crash here leaves it for the lease check
+    SENT = "sent"
+    FAILED = "failed"        # gave up after the last retry: visible, never silently dropped
+    UNCERTAIN = "uncertain"  # a relay died mid-send: not resent automatically, shown for a person to check
+    CANCELLED = "cancelled"  # its deadline was met or its case closed before delivery
 
 
 class InstitutionKind(StrEnum):

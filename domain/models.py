@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.enums import Channel, DeadlineStatus, InstitutionKind, Role
+from domain.enums import Channel, DeadlineStatus, InstitutionKind, OutboxStatus, Role
 from domain.types import UTCDateTime, utcnow
 from states.tip import TipMachine
 
@@ -40,6 +40,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     role: str = Field(max_length=30)
     department_id: int | None = Field(default=None, foreign_key="department.id")
+    email: str | None = Field(default=None, max_length=120)
     active: bool = True
     created_at: datetime = _ts(default_factory=utcnow)
 
@@ -108,6 +109,7 @@ class Deadline(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(_in("status", DeadlineStatus), name="ck_deadline_status"),
         Index("ix_deadline_status_due", "status", "due_at"),
+        Index("ix_deadline_status_next_action", "status", "next_action_at"),
         Index("ix_deadline_subject", "subject_type", "subject_id"),
     )
 
@@ -124,6 +126,8 @@ class Deadline(SQLModel, table=True):
     status: str = Field(default=DeadlineStatus.OPEN, max_length=20)
     closed_at: datetime | None = _ts(default=None)
     escalation_level: int = 0
+    # When the sweep must next look at this row (a reminder or an escalation step); None: nothing left.
+    next_action_at: datetime | None = _ts(default=None)
 
 
 class AuditEntry(SQLModel, table=True):
@@ -165,3 +169,63 @@ class Sequence(SQLModel, table=True):
     key: str = Field(max_length=40)
     year: int
     last: int = 0
+
+
+class DeadlineStep(SQLModel, table=True):
+    """One reminder or escalation step taken on a deadline; unique per step, so never taken twice."""
+
+    __tablename__ = "deadline_step"
+    __table_args__ = (UniqueConstraint("deadline_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deadline_id: int = Field(foreign_key="deadline.id", index=True)
+    code: str = Field(max_length=30)          # "remind-1", "level-2" ...
+    level: int = 0                            # 0 for reminders, 1.. for escalation levels
+    at: datetime = _ts()
+    skipped: bool = False                     # a reminder overtaken by the deadline passing
+    notified: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Outbox(SQLModel, table=True):
+    """A message to deliver, written in the same transaction as its cause; `key` makes it unique."""
+
+    __table_args__ = (
+        CheckConstraint(_in("status", OutboxStatus), name="ck_outbox_status"),
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=40)
+    channel: str = Field(max_length=20)
+    recipient_id: int | None = Field(default=None, foreign_key="app_user.id")
+    address: str | None = Field(default=None, max_length=200)
+    subject_type: str = Field(max_length=30)
+    subject_id: int
+    deadline_id: int | None = Field(default=None, foreign_key="deadline.id", index=True)
+    title: str = Field(max_length=200)
+    body: str = Field(max_length=4000)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = _ts()
+    claimed_at: datetime | None = _ts(default=None)
+    sent_at: datetime | None = _ts(default=None)
+    last_error: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class InboxMessage(SQLModel, table=True):
+    """In-app notification (站内消息)."""
+
+    __tablename__ = "inbox_message"
+    __table_args__ = (Index("ix_inbox_user_read", "user_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outbox.id", unique=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    title: str = Field(max_length=200)
+    body: str = Field(max_length=4000)
+    subject_type: str = Field(max_length=30)
+    subject_id: int
+    created_at: datetime = _ts()
+    read_at: datetime | None = _ts(default=None)

@@ -22,12 +22,38 @@ class DeadlineRule:
 
 
 @dataclass(frozen=True)
+class Reminder:
+    """Remind at a share of the period (fraction) or `before` units ahead of the deadline."""
+
+    notify: tuple[str, ...]
+    fraction: float | None = None
+    before: int | None = None
+    unit: Unit | None = None
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """Escalate `after` units past the deadline to `notify`."""
+
+    after: int
+    unit: Unit
+    notify: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EscalationRule:
+    reminders: tuple[Reminder, ...]
+    ladder: tuple[LadderStep, ...]
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     label: str
     deadlines: dict[str, DeadlineRule]
     max_extensions: int
     identity_readers: frozenset[Role]
+    escalations: dict[str, EscalationRule]
 
     def rule(self, kind: str) -> DeadlineRule:
         """The deadline rule for `kind`; a missing one is a policy error, not a silent default."""
@@ -35,6 +61,43 @@ class Policy:
             return self.deadlines[kind]
         except KeyError:
             raise PolicyError(f"policy {self.name!r} has no deadline rule {kind!r}") from None
+
+
+    def escalation(self, kind: str) -> EscalationRule:
+        """The reminder/ladder rule for a deadline kind, else the default one."""
+        return self.escalations.get(kind) or self.escalations.get("default") or EscalationRule((), ())
+
+
+def _notify(where: str, raw: dict) -> tuple[str, ...]:
+    names = raw.get("notify")
+    valid = {"handler"} | {r.value for r in Role}
+    if not names or any(n not in valid for n in names):
+        raise PolicyError(f"{where}.notify must list some of {sorted(valid)}")
+    return tuple(names)
+
+
+def _reminder(where: str, raw: dict) -> Reminder:
+    if "fraction" in raw:
+        fraction = raw["fraction"]
+        if not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+            raise PolicyError(f"{where}.fraction must lie between 0 and 1")
+        return Reminder(_notify(where, raw), fraction=float(fraction))
+    try:
+        before, unit = int(raw["before"]), Unit(raw["unit"])
+    except (KeyError, ValueError) as exc:
+        raise PolicyError(f"{where}: needs fraction, or before and unit") from exc
+    return Reminder(_notify(where, raw), before=before, unit=unit)
+
+
+def _escalation(kind: str, raw: dict) -> EscalationRule:
+    where = f"escalation.{kind}"
+    reminders = tuple(_reminder(f"{where}.reminders[{i}]", r) for i, r in enumerate(raw.get("reminders", [])))
+    try:
+        ladder = tuple(LadderStep(int(s["after"]), Unit(s["unit"]), _notify(f"{where}.ladder[{i}]", s))
+                       for i, s in enumerate(raw.get("ladder", [])))
+    except (KeyError, ValueError) as exc:
+        raise PolicyError(f"{where}.ladder: every step needs after, unit and notify") from exc
+    return EscalationRule(reminders, ladder)
 
 
 def _deadline(kind: str, raw: dict) -> DeadlineRule:
@@ -58,6 +121,7 @@ def parse_policy(raw: dict) -> Policy:
     return Policy(
         name=raw.get("name", "unnamed"), label=raw.get("label", raw.get("name", "")),
         deadlines=deadlines, max_extensions=int(tips.get("max_extensions", 1)), identity_readers=readers,
+        escalations={kind: _escalation(kind, body) for kind, body in raw.get("escalation", {}).items()},
     )
 
 

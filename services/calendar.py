@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from domain.calendar import WorkCalendar, YearSchedule
 from domain.models import HolidayYear
+from domain.policy import Policy
 from services.deadlines import recompute_provisional
 
 _cache_lock = threading.Lock()
@@ -26,7 +27,7 @@ def get_calendar(session: Session) -> WorkCalendar:
     return calendar
 
 
-def load_year(session: Session, schedule: YearSchedule, *, now) -> int:
+def load_year(session: Session, schedule: YearSchedule, *, now, policy: Policy) -> int:
     """Store (or replace) a year's schedule and recount open provisional deadlines; returns how many moved."""
     row = session.get(HolidayYear, schedule.year)
     if row is None:
@@ -35,4 +36,4 @@ def load_year(session: Session, schedule: YearSchedule, *, now) -> int:
         row.schedule, row.loaded_at = schedule.to_json(), now
     session.add(row)
     session.flush()
-    return recompute_provisional(session, get_calendar(session))
+    return recompute_provisional(session, get_calendar(session), policy)

@@ -35,6 +35,7 @@ class Context:
     policy: Policy
     calendar: WorkCalendar
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    channels: frozenset[str] = frozenset({"inbox"})  # delivery channels configured for this system
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

@@ -4,9 +4,31 @@ from datetime import datetime, time
 from sqlmodel import select
 
 from domain.calendar import SHANGHAI, Unit, WorkCalendar
-from domain.enums import DeadlineStatus
-from domain.models import Deadline
+from domain.enums import DeadlineStatus, OutboxStatus
+from domain.escalation import Period, PlannedStep, plan_steps
+from domain.models import Deadline, DeadlineStep, Outbox
+from domain.policy import Policy
 from services.context import Context
+
+
+def planned_steps(ctx: Context, deadline: Deadline) -> list[PlannedStep]:
+    """The deadline's reminders and ladder, timed by its rule and the calendar."""
+    return _plan(deadline, ctx.policy, ctx.calendar)
+
+
+def _plan(deadline: Deadline, policy: Policy, calendar: WorkCalendar) -> list[PlannedStep]:
+    period = Period(deadline.start_at, deadline.due_at, deadline.last_day, deadline.amount, Unit(deadline.unit))
+    return plan_steps(period, policy.escalation(deadline.kind), calendar)
+
+
+def schedule_next(ctx: Context, deadline: Deadline, done: set[str] = frozenset()) -> None:
+    """Set when the sweep must next look at the deadline: its first step not yet taken."""
+    _schedule(deadline, _plan(deadline, ctx.policy, ctx.calendar), done)
+
+
+def _schedule(deadline: Deadline, steps: list[PlannedStep], done: set[str]) -> None:
+    pending = [s.at for s in steps if s.code not in done]
+    deadline.next_action_at = min(pending) if pending else None
 
 
 def start_deadline(
@@ -21,6 +43,7 @@ def start_deadline(
         amount=rule.amount, start_at=start, due_at=due.at, last_day=due.last_day,
         provisional=due.provisional,
     )
+    schedule_next(ctx, deadline)
     ctx.session.add(deadline)
     return deadline
 
@@ -42,14 +65,24 @@ def close_deadlines(
     stopped = []
     for deadline in open_deadlines(ctx, subject_type=subject_type, subject_id=subject_id):
         if kinds is None or deadline.kind in kinds:
-            deadline.status, deadline.closed_at = status, ctx.now
+            deadline.status, deadline.closed_at, deadline.next_action_at = status, ctx.now, None
             stopped.append(deadline)
+    _cancel_pending_messages(ctx, [d.id for d in stopped])
     return stopped
+
+
+def _cancel_pending_messages(ctx: Context, deadline_ids: list[int]) -> None:
+    """Reminders still queued for a stopped deadline are not sent any more."""
+    if deadline_ids:
+        query = select(Outbox).where(Outbox.deadline_id.in_(deadline_ids), Outbox.status == OutboxStatus.PENDING)
+        for row in ctx.session.exec(query):
+            row.status = OutboxStatus.CANCELLED
 
 
 def extend_deadline(ctx: Context, deadline: Deadline, *, extension_kind: str) -> Deadline:
     """Replace `deadline` by one of the same kind running `extension_kind` on from its last day."""
-    deadline.status, deadline.closed_at = DeadlineStatus.CANCELLED, ctx.now
+    close_deadlines(ctx, subject_type=deadline.subject_type, subject_id=deadline.subject_id,
+                    kinds={deadline.kind}, status=DeadlineStatus.CANCELLED)
     rule = ctx.policy.rule(extension_kind)
     start = _period_end(deadline)
     due = ctx.calendar.due(start, rule.amount, rule.unit)
@@ -58,6 +91,7 @@ def extend_deadline(ctx: Context, deadline: Deadline, *, extension_kind: str) ->
         unit=rule.unit.value, amount=rule.amount, start_at=start, due_at=due.at,
         last_day=due.last_day, provisional=due.provisional or deadline.provisional,
     )
+    schedule_next(ctx, extended)
     ctx.session.add(extended)
     return extended
 
@@ -69,7 +103,7 @@ def _period_end(deadline: Deadline) -> datetime:
     return datetime.combine(deadline.last_day, time(), tzinfo=SHANGHAI)
 
 
-def recompute_provisional(session, calendar: WorkCalendar) -> int:
+def recompute_provisional(session, calendar: WorkCalendar, policy: Policy) -> int:
     """Recount open provisional deadlines after a year's schedule was loaded; returns how many changed."""
     query = select(Deadline).where(Deadline.status == DeadlineStatus.OPEN, Deadline.provisional.is_(True))
     changed = 0
@@ -77,6 +111,8 @@ def recompute_provisional(session, calendar: WorkCalendar) -> int:
         due = calendar.due(deadline.start_at, deadline.amount, Unit(deadline.unit))
         if (due.at, due.provisional) != (deadline.due_at, deadline.provisional):
             deadline.due_at, deadline.last_day, deadline.provisional = due.at, due.last_day, due.provisional
+            done = set(session.exec(select(DeadlineStep.code).where(DeadlineStep.deadline_id == deadline.id)))
+            _schedule(deadline, _plan(deadline, policy, calendar), done)
             changed += 1
     return changed
 

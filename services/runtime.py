@@ -21,15 +21,27 @@ class Runtime:
     db: Database
     policy: Policy
     clock: Callable[[], datetime] = field(default=system_clock)
+    channels: frozenset[str] = frozenset({"inbox"})
 
     @contextmanager
     def write(self, actor: Actor) -> Iterator[Context]:
         with self.db.write() as session:
             yield Context(session=session, actor=actor, policy=self.policy,
-                          calendar=get_calendar(session), now=self.clock())
+                          calendar=get_calendar(session), now=self.clock(), channels=self.channels)
 
     @contextmanager
     def read(self, actor: Actor) -> Iterator[Context]:
         with self.db.read() as session:
             yield Context(session=session, actor=actor, policy=self.policy,
-                          calendar=get_calendar(session), now=self.clock())
+                          calendar=get_calendar(session), now=self.clock(), channels=self.channels)
+
+
+def runtime_from_settings(settings=None) -> Runtime:
+    """The runtime the API, the CLI and the flows use outside tests."""
+    from db.engine import get_database
+    from domain.policy import load_policy
+    from settings import get_settings
+
+    settings = settings or get_settings()
+    channels = {"inbox"} | ({"email"} if settings.smtp_host else set()) | ({"webhook"} if settings.webhook_url else set())
+    return Runtime(db=get_database(), policy=load_policy(settings.policy_file), channels=frozenset(channels))

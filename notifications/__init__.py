@@ -1,0 +1,1 @@
+"""Delivery channels (in-app inbox, e-mail, webhook) and the Chinese message templates."""

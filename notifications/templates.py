@@ -1,0 +1,21 @@
+"""Message templates keyed by kind; StrictUndefined, so a missing value fails loudly at enqueue time."""
+from enum import StrEnum
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=False,
+                   keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+
+
+class MessageKind(StrEnum):
+    DEADLINE_REMINDER = "deadline_reminder"
+    DEADLINE_OVERDUE = "deadline_overdue"
+
+
+def render(kind: MessageKind, **context) -> tuple[str, str]:
+    """(title, body) of a message: the template's first line is the title."""
+    text = _env.get_template(f"{kind.value}.txt.j2").render(**context).strip()
+    title, _, body = text.partition("\n")
+    return title.strip(), body.strip()

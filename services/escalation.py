@@ -1,0 +1,131 @@
+"""The deadline sweep: reminders before, and the escalation ladder after, each step taken once.
+
+Only rows with status 'open' and next_action_at <= now are read (index ix_deadline_status_next_action),
+so a sweep costs what is due, not what is stored. A met, paused or cancelled deadline is never read.
+"""
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from domain.calendar import SHANGHAI
+from domain.enums import DeadlineStatus
+from domain.escalation import PlannedStep
+from domain.models import Deadline, DeadlineStep, User
+from notifications.templates import MessageKind, render
+from services import audit
+from services.context import SYSTEM, Context
+from services.deadlines import planned_steps, schedule_next
+from services.outbox import enqueue
+from services.runtime import Runtime
+from services.subjects import SubjectInfo, describe
+
+
+@dataclass
+class SweepReport:
+    deadlines: int = 0
+    steps: list[str] = field(default_factory=list)
+
+
+def sweep(runtime: Runtime, *, limit: int = 1000) -> SweepReport:
+    """Advance every deadline with a step due now; one transaction per deadline."""
+    report = SweepReport()
+    with runtime.read(SYSTEM) as ctx:
+        ids = due_deadline_ids(ctx.session, ctx.now, limit)
+    for deadline_id in ids:
+        with runtime.write(SYSTEM) as ctx:
+            taken = advance_deadline(ctx, deadline_id)
+        report.deadlines += 1
+        report.steps += [f"{deadline_id}:{code}" for code in taken]
+    return report
+
+
+def due_deadline_ids(session: Session, now, limit: int) -> list[int]:
+    query = (select(Deadline.id).where(Deadline.status == DeadlineStatus.OPEN, Deadline.next_action_at <= now)
+             .order_by(Deadline.next_action_at).limit(limit))
+    return list(session.exec(query))
+
+
+def advance_deadline(ctx: Context, deadline_id: int) -> list[str]:
+    """Take the deadline's due steps not yet taken; returns their codes. Skips a row another worker holds."""
+    query = select(Deadline).where(Deadline.id == deadline_id, Deadline.status == DeadlineStatus.OPEN,
+                                   Deadline.next_action_at <= ctx.now).with_for_update(skip_locked=True)
+    deadline = ctx.session.exec(query).first()
+    if deadline is None:
+        return []
+    info = describe(ctx.session, deadline.subject_type, deadline.subject_id)
+    done = set(ctx.session.exec(select(DeadlineStep.code).where(DeadlineStep.deadline_id == deadline.id)))
+    taken = []
+    for step in planned_steps(ctx, deadline):
+        if step.at > ctx.now or step.code in done or info is None:
+            continue
+        _take_step(ctx, deadline, info, step)
+        done.add(step.code)
+        taken.append(step.code)
+    schedule_next(ctx, deadline, done)
+    return taken
+
+
+def _take_step(ctx: Context, deadline: Deadline, info: SubjectInfo, step: PlannedStep) -> None:
+    """Record the step and queue its messages; a reminder overtaken by the deadline is only recorded."""
+    skipped = step.is_reminder and ctx.now >= deadline.due_at
+    people = [] if skipped else recipients(ctx.session, step.notify, info)
+    ctx.session.add(DeadlineStep(deadline_id=deadline.id, code=step.code, level=step.level, at=ctx.now,
+                                 skipped=skipped, notified=[p.display_name for p in people]))
+    if skipped:
+        return
+    if step.level:
+        deadline.escalation_level = step.level
+    for person in people:
+        _queue_messages(ctx, deadline, info, step, person)
+    if "webhook" in ctx.channels:
+        _queue_messages(ctx, deadline, info, step, None)
+    action = "deadline_reminder" if step.is_reminder else "deadline_escalation"
+    audit.record(ctx, subject_type=deadline.subject_type, subject_id=deadline.subject_id, action=action,
+                 detail={"deadline": deadline.kind, "step": step.code, "level": step.level,
+                         "notified": [p.display_name for p in people]})
+
+
+def recipients(session: Session, names: tuple[str, ...], info: SubjectInfo) -> list[User]:
+    """Resolve ladder names ('handler' or a role) to active users, each once."""
+    roles = [n for n in names if n != "handler"]
+    query = select(User).where(User.active.is_(True))
+    users = list(session.exec(query.where(User.role.in_(roles)).order_by(User.id))) if roles else []
+    if "handler" in names and info.handler_id is not None:
+        handler = session.get(User, info.handler_id)
+        if handler is not None and handler.active:
+            users.insert(0, handler)
+    unique = {u.id: u for u in users}
+    return list(unique.values())
+
+
+def _queue_messages(ctx: Context, deadline: Deadline, info: SubjectInfo, step: PlannedStep,
+                    person: User | None) -> None:
+    """One message per channel for a person (inbox, e-mail) or, with person None, the webhook robot."""
+    kind = MessageKind.DEADLINE_REMINDER if step.is_reminder else MessageKind.DEADLINE_OVERDUE
+    title, body = render(kind, **_message_context(ctx, deadline, info, step, person))
+    targets = [("webhook", None)] if person is None else [("inbox", None)]
+    if person is not None and person.email and "email" in ctx.channels:
+        targets.append(("email", person.email))
+    who = f"u{person.id}" if person else "robot"
+    for channel, address in targets:
+        enqueue(ctx, key=f"{deadline.subject_type}:{deadline.subject_id}:d{deadline.id}:{step.code}:{who}:{channel}",
+                kind=kind.value, channel=channel, title=title, body=body, subject_type=deadline.subject_type,
+                subject_id=deadline.subject_id, recipient_id=person.id if person else None, address=address,
+                deadline_id=deadline.id)
+
+
+def _message_context(ctx: Context, deadline: Deadline, info: SubjectInfo, step: PlannedStep,
+                     person: User | None) -> dict:
+    """What templates may say: case number, stage, dates and days. Never the reporter's identity."""
+    today = ctx.now.astimezone(SHANGHAI).date()
+    last_day = deadline.last_day or deadline.due_at.astimezone(SHANGHAI).date()
+    rule = ctx.policy.deadlines.get(deadline.kind)
+    return {
+        "number": info.number, "stage": info.stage, "deadline_label": rule.label if rule else deadline.kind,
+        "last_day": last_day.isoformat(), "provisional": deadline.provisional, "level": step.level,
+        "days_left": max(ctx.calendar.working_days_between(today, last_day), 0),
+        "days_overdue": max(-ctx.calendar.working_days_between(today, last_day), 0),
+        "red_since": deadline.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+        "recipient": person.display_name if person else "各位",
+    }
+
