@@ -20,6 +20,7 @@ class Settings(BaseSettings):
         default=f"sqlite:///{STATE_DIR / 'fundwatch.db'}",
         validation_alias="DATABASE_URL",
     )
+    state_dir: Path = STATE_DIR  # logs and Prefect's own database for the run command
     secret_key: str = DEV_SECRET
     policy_file: Path = ROOT / "policy" / "default.toml"
     calendar_dir: Path = ROOT / "data" / "calendar"

@@ -9,10 +9,9 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.auth import Tokens
 from api.pages import router as pages_router
-from api.routes import auth, calendar, public, registry, tips
-from db.engine import Database, get_database
-from domain.policy import load_policy
-from services.runtime import Runtime, system_clock
+from api.routes import auth, calendar, escalations, inbox, public, registry, tips
+from db.engine import Database
+from services.runtime import runtime_from_settings, system_clock
 from settings import Settings, get_settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -26,11 +25,12 @@ def create_app(
     settings = settings or get_settings()
     app = FastAPI(title="FundWatch 医保基金监管协同工作流", version="0.1.0")
     app.state.settings = settings
-    app.state.runtime = Runtime(db=database or get_database(), policy=load_policy(settings.policy_file), clock=clock)
+    app.state.runtime = runtime_from_settings(settings, database=database, clock=clock)
     app.state.tokens = Tokens(settings.secret_key, settings.session_hours * 3600)
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, tips, calendar, public, registry):
+    for module in (auth, tips, calendar, public, registry, escalations, inbox):
         api.include_router(module.router)
+    api.add_api_route("/health", lambda: {"status": "ok"}, methods=["GET"], tags=["meta"])
     app.include_router(api)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -10,10 +10,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fundwatch", description="FundWatch 医保基金监管协同工作流")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="migrate, load demo data once, and serve API + pages")
+    run = sub.add_parser("run", help="set up, then run Prefect server + API + pages + scheduled flows")
     run.add_argument("--host", default=None)
     run.add_argument("--port", type=int, default=None)
     run.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    run.add_argument("--no-prefect", action="store_true", help="API and pages only (no flows)")
     run.set_defaults(handler=commands.run)
 
     setup = sub.add_parser("setup", help="migrate the database, load calendar years and demo data once")

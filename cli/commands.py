@@ -85,12 +85,8 @@ def calendar_load_year(args) -> None:
 
 
 def run(args) -> None:
-    import uvicorn
-
-    from api.app import create_app
+    from cli.launcher import run_stack
 
     setup(args)
     settings = get_settings()
-    host, port = args.host or settings.host, args.port or settings.port
-    print(f"FundWatch on http://{host}:{port}/  (API docs: /docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    run_stack(settings, host=args.host or settings.host, port=args.port or settings.port, prefect=not args.no_prefect)

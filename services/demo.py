@@ -97,6 +97,7 @@ def _demo_tips(runtime: Runtime, users: dict[str, User]) -> None:
         (Channel.WALK_IN, 5, "药店以医保卡刷卡购买生活用品，并收取现金差价。", "3500", True, 20),
         (Channel.WEB, 3, "卫生院虚构诊疗项目，伪造病历骗取医保基金。", "86000", False, 10),
         (Channel.GRID_INSPECTOR, 7, "诊所重复收费、串换药品。", None, True, 2),
+        (Channel.LETTER, 2, "中医院将自费项目串换为医保项目结算。", "24000", False, 40),  # left overdue
     ]
     tips = []
     for i, (channel, inst, facts, amount, anonymous, days_ago) in enumerate(samples):

@@ -36,12 +36,14 @@ class Runtime:
                           calendar=get_calendar(session), now=self.clock(), channels=self.channels)
 
 
-def runtime_from_settings(settings=None) -> Runtime:
-    """The runtime the API, the CLI and the flows use outside tests."""
+def runtime_from_settings(settings=None, *, database: Database | None = None,
+                          clock: Callable[[], datetime] = system_clock) -> Runtime:
+    """The runtime the settings describe (tests may hand in their own database and clock)."""
     from db.engine import get_database
     from domain.policy import load_policy
     from settings import get_settings
 
     settings = settings or get_settings()
     channels = {"inbox"} | ({"email"} if settings.smtp_host else set()) | ({"webhook"} if settings.webhook_url else set())
-    return Runtime(db=get_database(), policy=load_policy(settings.policy_file), channels=frozenset(channels))
+    return Runtime(db=database or get_database(), policy=load_policy(settings.policy_file), clock=clock,
+                   channels=frozenset(channels))
