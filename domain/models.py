@@ -128,6 +128,9 @@ class Deadline(SQLModel, table=True):
     escalation_level: int = 0
     # When the sweep must next look at this row (a reminder or an escalation step); None: nothing left.
     next_action_at: datetime | None = _ts(default=None)
+    # 中止: while paused the clock stands; `remaining` (in `unit`) is what is left when it resumes.
+    paused_at: datetime | None = _ts(default=None)
+    remaining: int | None = None
 
 
 class AuditEntry(SQLModel, table=True):

@@ -122,3 +122,34 @@ def days_left(calendar: WorkCalendar, deadline: Deadline, now: datetime) -> int:
     today = now.astimezone(SHANGHAI).date()
     last = deadline.last_day or deadline.due_at.astimezone(SHANGHAI).date()
     return calendar.working_days_between(today, last)
+
+
+def _remaining(ctx: Context, deadline: Deadline) -> int:
+    """What is left of the period now, in the deadline's own unit (never below zero)."""
+    unit = Unit(deadline.unit)
+    if unit is Unit.HOURS:
+        return max(int((deadline.due_at - ctx.now).total_seconds() // 3600), 0)
+    today = ctx.now.astimezone(SHANGHAI).date()
+    if unit is Unit.WORKING_DAYS:
+        return max(ctx.calendar.working_days_between(today, deadline.last_day), 0)
+    if unit is Unit.CALENDAR_DAYS:
+        return max((deadline.last_day - today).days, 0)
+    months = (deadline.last_day.year - today.year) * 12 + deadline.last_day.month - today.month
+    return max(months, 0)
+
+
+def pause_deadline(ctx: Context, deadline: Deadline) -> None:
+    """Stop the clock (中止): no reminders or escalations until resumed; queued ones are cancelled."""
+    deadline.remaining, deadline.paused_at = _remaining(ctx, deadline), ctx.now
+    deadline.status, deadline.next_action_at = DeadlineStatus.PAUSED, None
+    _cancel_pending_messages(ctx, [deadline.id])
+
+
+def resume_deadline(ctx: Context, deadline: Deadline) -> None:
+    """Restart the clock from now with what was left when it was paused."""
+    due = ctx.calendar.due(ctx.now, deadline.remaining or 0, Unit(deadline.unit))
+    deadline.start_at, deadline.amount = ctx.now, deadline.remaining or 0
+    deadline.due_at, deadline.last_day, deadline.provisional = due.at, due.last_day, due.provisional
+    deadline.status, deadline.paused_at, deadline.remaining = DeadlineStatus.OPEN, None, None
+    done = set(ctx.session.exec(select(DeadlineStep.code).where(DeadlineStep.deadline_id == deadline.id)))
+    schedule_next(ctx, deadline, done)
