@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.auth import Tokens
 from api.pages import router as pages_router
-from api.routes import auth, calendar, deadlines, escalations, inbox, public, registry, tips
+from api.routes import auth, calendar, deadlines, escalations, inbox, public, referrals, registry, tips
 from db.engine import Database
 from services.runtime import runtime_from_settings, system_clock
 from settings import Settings, get_settings
@@ -28,7 +28,7 @@ def create_app(
     app.state.runtime = runtime_from_settings(settings, database=database, clock=clock)
     app.state.tokens = Tokens(settings.secret_key, settings.session_hours * 3600)
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, tips, deadlines, calendar, public, registry, escalations, inbox):
+    for module in (auth, tips, referrals, deadlines, calendar, public, registry, escalations, inbox):
         api.include_router(module.router)
     api.add_api_route("/health", lambda: {"status": "ok"}, methods=["GET"], tags=["meta"])
     app.include_router(api)

@@ -1,6 +1,6 @@
 """The locality policy: deadlines and limits read from a TOML file, never hard-coded."""
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,6 +54,9 @@ class Policy:
     max_extensions: int
     identity_readers: frozenset[Role]
     escalations: dict[str, EscalationRule]
+    document_prefix: str = "医保"
+    copy_police_to_procuratorate: bool = True
+    raw: dict = field(default_factory=dict, compare=False)  # whole document, for feature sections
 
     def rule(self, kind: str) -> DeadlineRule:
         """The deadline rule for `kind`; a missing one is a policy error, not a silent default."""
@@ -70,7 +73,7 @@ class Policy:
 
 def _notify(where: str, raw: dict) -> tuple[str, ...]:
     names = raw.get("notify")
-    valid = {"handler"} | {r.value for r in Role}
+    valid = {"handler", "liaison"} | {r.value for r in Role}
     if not names or any(n not in valid for n in names):
         raise PolicyError(f"{where}.notify must list some of {sorted(valid)}")
     return tuple(names)
@@ -122,6 +125,9 @@ def parse_policy(raw: dict) -> Policy:
         name=raw.get("name", "unnamed"), label=raw.get("label", raw.get("name", "")),
         deadlines=deadlines, max_extensions=int(tips.get("max_extensions", 1)), identity_readers=readers,
         escalations={kind: _escalation(kind, body) for kind, body in raw.get("escalation", {}).items()},
+        document_prefix=raw.get("documents", {}).get("prefix", "医保"),
+        copy_police_to_procuratorate=bool(raw.get("referrals", {}).get("copy_police_to_procuratorate", True)),
+        raw=raw,
     )
 
 

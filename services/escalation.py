@@ -17,7 +17,7 @@ from services.context import SYSTEM, Context
 from services.deadlines import planned_steps, schedule_next
 from services.outbox import enqueue
 from services.runtime import Runtime
-from services.subjects import SubjectInfo, describe
+from services.subjects import SubjectInfo, describe, expiry_action
 
 
 @dataclass
@@ -75,6 +75,8 @@ def _take_step(ctx: Context, deadline: Deadline, info: SubjectInfo, step: Planne
         return
     if step.level:
         deadline.escalation_level = step.level
+    if step.level == 1 and (action := expiry_action(deadline.kind)) is not None:
+        action(ctx, deadline)
     for person in people:
         _queue_messages(ctx, deadline, info, step, person)
     if "webhook" in ctx.channels:
@@ -87,9 +89,11 @@ def _take_step(ctx: Context, deadline: Deadline, info: SubjectInfo, step: Planne
 
 def recipients(session: Session, names: tuple[str, ...], info: SubjectInfo) -> list[User]:
     """Resolve ladder names ('handler' or a role) to active users, each once."""
-    roles = [n for n in names if n != "handler"]
+    roles = [n for n in names if n not in ("handler", "liaison")]
     query = select(User).where(User.active.is_(True))
     users = list(session.exec(query.where(User.role.in_(roles)).order_by(User.id))) if roles else []
+    if "liaison" in names and info.department_id is not None:
+        users += list(session.exec(query.where(User.role == "liaison", User.department_id == info.department_id)))
     if "handler" in names and info.handler_id is not None:
         handler = session.get(User, info.handler_id)
         if handler is not None and handler.active:

@@ -1,5 +1,9 @@
-"""What notifications and overdue views need to know about a deadline's subject (tip, later others)."""
+"""What notifications, the sweep and the overdue view need to know about a deadline's subject.
+
+Each subject type names its describer here (one place); modules are imported on first use.
+"""
 from dataclasses import dataclass
+from importlib import import_module
 
 from sqlmodel import Session
 
@@ -12,20 +16,43 @@ class SubjectInfo:
     number: str
     stage: str                 # the Chinese stage label
     handler_id: int | None     # who "handler" in a ladder means
-    department_id: int | None  # whose desk it sits on (None: the office itself)
+    department_id: int | None  # the outside department involved ("liaison" in a ladder); None: the office
+    closed: bool = False
 
 
-def _tip(session: Session, subject_id: int) -> SubjectInfo | None:
+def describe_tip(session: Session, subject_id: int) -> SubjectInfo | None:
     tip = session.get(Tip, subject_id)
     if tip is None:
         return None
-    return SubjectInfo(tip.number, STATE_LABELS[tip.status], tip.handler_id or tip.registered_by, None)
+    return SubjectInfo(tip.number, STATE_LABELS[tip.status], tip.handler_id or tip.registered_by, None,
+                       closed=tip.status == "closed")
 
 
-DESCRIBERS = {"tip": _tip}
+DESCRIBERS = {
+    "tip": "services.subjects:describe_tip",
+    "referral": "services.referrals:describe_referral",
+    "reward": "services.rewards:describe_reward",
+}
+
+
+def _resolve(path: str):
+    module, _, name = path.partition(":")
+    return getattr(import_module(module), name)
 
 
 def describe(session: Session, subject_type: str, subject_id: int) -> SubjectInfo | None:
     """The subject's number, stage and people, or None if it no longer exists."""
-    describer = DESCRIBERS.get(subject_type)
-    return describer(session, subject_id) if describer else None
+    path = DESCRIBERS.get(subject_type)
+    return _resolve(path)(session, subject_id) if path else None
+
+
+# Actions the sweep takes (besides notifying) when a deadline of this kind passes its first ladder step,
+# e.g. a reward claim window lapsing. Each takes (ctx, deadline).
+ON_EXPIRY = {
+    "reward_claim": "services.rewards:lapse_on_expiry",
+}
+
+
+def expiry_action(kind: str):
+    path = ON_EXPIRY.get(kind)
+    return _resolve(path) if path else None

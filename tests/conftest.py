@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-import domain.models  # noqa: F401
+import domain.all_tables  # noqa: F401
 from api.app import create_app
 from db.engine import Database
 from db.migrate import upgrade
