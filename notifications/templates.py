@@ -12,6 +12,8 @@ _env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined
 class MessageKind(StrEnum):
     DEADLINE_REMINDER = "deadline_reminder"
     DEADLINE_OVERDUE = "deadline_overdue"
+    REFERRAL_RECEIVED = "referral_received"
+    REFERRAL_UPDATED = "referral_updated"
 
 
 def render(kind: MessageKind, **context) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from notifications.templates import MessageKind, render
 from services import audit
 from services.context import SYSTEM, Context
 from services.deadlines import planned_steps, schedule_next
-from services.outbox import enqueue
+from services.outbox import notify
 from services.runtime import Runtime
 from services.subjects import SubjectInfo, describe, expiry_action
 
@@ -77,10 +77,10 @@ def _take_step(ctx: Context, deadline: Deadline, info: SubjectInfo, step: Planne
         deadline.escalation_level = step.level
     if step.level == 1 and (action := expiry_action(deadline.kind)) is not None:
         action(ctx, deadline)
-    for person in people:
-        _queue_messages(ctx, deadline, info, step, person)
-    if "webhook" in ctx.channels:
-        _queue_messages(ctx, deadline, info, step, None)
+    kind = MessageKind.DEADLINE_REMINDER if step.is_reminder else MessageKind.DEADLINE_OVERDUE
+    notify(ctx, people=people, kind=kind, context=_message_context(ctx, deadline, info, step),
+           key=f"{deadline.subject_type}:{deadline.subject_id}:d{deadline.id}:{step.code}",
+           subject_type=deadline.subject_type, subject_id=deadline.subject_id, deadline_id=deadline.id)
     action = "deadline_reminder" if step.is_reminder else "deadline_escalation"
     audit.record(ctx, subject_type=deadline.subject_type, subject_id=deadline.subject_id, action=action,
                  detail={"deadline": deadline.kind, "step": step.code, "level": step.level,
@@ -102,24 +102,7 @@ def recipients(session: Session, names: tuple[str, ...], info: SubjectInfo) -> l
     return list(unique.values())
 
 
-def _queue_messages(ctx: Context, deadline: Deadline, info: SubjectInfo, step: PlannedStep,
-                    person: User | None) -> None:
-    """One message per channel for a person (inbox, e-mail) or, with person None, the webhook robot."""
-    kind = MessageKind.DEADLINE_REMINDER if step.is_reminder else MessageKind.DEADLINE_OVERDUE
-    title, body = render(kind, **_message_context(ctx, deadline, info, step, person))
-    targets = [("webhook", None)] if person is None else [("inbox", None)]
-    if person is not None and person.email and "email" in ctx.channels:
-        targets.append(("email", person.email))
-    who = f"u{person.id}" if person else "robot"
-    for channel, address in targets:
-        enqueue(ctx, key=f"{deadline.subject_type}:{deadline.subject_id}:d{deadline.id}:{step.code}:{who}:{channel}",
-                kind=kind.value, channel=channel, title=title, body=body, subject_type=deadline.subject_type,
-                subject_id=deadline.subject_id, recipient_id=person.id if person else None, address=address,
-                deadline_id=deadline.id)
-
-
-def _message_context(ctx: Context, deadline: Deadline, info: SubjectInfo, step: PlannedStep,
-                     person: User | None) -> dict:
+def _message_context(ctx: Context, deadline: Deadline, info: SubjectInfo, step: PlannedStep) -> dict:
     """What templates may say: case number, stage, dates and days. Never the reporter's identity."""
     today = ctx.now.astimezone(SHANGHAI).date()
     last_day = deadline.last_day or deadline.due_at.astimezone(SHANGHAI).date()
@@ -130,6 +113,5 @@ def _message_context(ctx: Context, deadline: Deadline, info: SubjectInfo, step: 
         "days_left": max(ctx.calendar.working_days_between(today, last_day), 0),
         "days_overdue": max(-ctx.calendar.working_days_between(today, last_day), 0),
         "red_since": deadline.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-        "recipient": person.display_name if person else "各位",
     }
 

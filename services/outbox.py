@@ -8,11 +8,12 @@ inside the marking transaction, so they are exactly-once by construction.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from domain.enums import OutboxStatus
-from domain.models import InboxMessage, Outbox
+from domain.models import InboxMessage, Outbox, User
 from notifications.channels import Channel, DeliveryError, Message
+from notifications.templates import MessageKind, render
 from services.context import SYSTEM, Context
 from services.runtime import Runtime
 
@@ -30,13 +31,23 @@ def enqueue(ctx: Context, *, key: str, kind: str, channel: str, title: str, body
     return row
 
 
-def cancel_for_deadlines(session: Session, deadline_ids: list[int]) -> None:
-    """Pending messages about deadlines that were met or cancelled are not sent any more."""
-    if not deadline_ids:
-        return
-    query = select(Outbox).where(Outbox.deadline_id.in_(deadline_ids), Outbox.status == OutboxStatus.PENDING)
-    for row in session.exec(query):
-        row.status = OutboxStatus.CANCELLED
+def notify(ctx: Context, *, people: list[User], kind: MessageKind, context: dict, key: str,
+           subject_type: str, subject_id: int, deadline_id: int | None = None) -> None:
+    """Queue one rendered message per person and channel (inbox; e-mail if they have an address and the
+    system has SMTP) and one for the webhook robot if configured. `key` + person + channel is unique."""
+    targets: list[tuple[User | None, str, str | None]] = []
+    for person in people:
+        targets.append((person, "inbox", None))
+        if person.email and "email" in ctx.channels:
+            targets.append((person, "email", person.email))
+    if "webhook" in ctx.channels:
+        targets.append((None, "webhook", None))
+    for person, channel, address in targets:
+        title, body = render(kind, **context, recipient=person.display_name if person else "各位")
+        who = f"u{person.id}" if person else "robot"
+        enqueue(ctx, key=f"{key}:{who}:{channel}", kind=kind.value, channel=channel, title=title, body=body,
+                subject_type=subject_type, subject_id=subject_id, recipient_id=person.id if person else None,
+                address=address, deadline_id=deadline_id)
 
 
 @dataclass

@@ -33,7 +33,7 @@ class PoliceReferralMachine(StateMachine):
 
     approve = proposed.to(approved)
     refuse = proposed.to(returned_for_admin)
-    send = approved.to(sent)
+    send_letter = approved.to(sent)
     sign = sent.to(signed)
     request_supplement = signed.to(supplement_requested)
     supply = supplement_requested.to(signed)
@@ -64,7 +64,7 @@ class DepartmentReferralMachine(StateMachine):
 
     approve = proposed.to(approved)
     refuse = proposed.to(returned_for_admin)
-    send = approved.to(sent)
+    send_letter = approved.to(sent)
     acknowledge = sent.to(acknowledged)
     start_handling = acknowledged.to(in_handling)
     reply = acknowledged.to(replied) | in_handling.to(replied)
@@ -79,7 +79,7 @@ OFFICE_HANDLERS = frozenset({Role.INVESTIGATOR, Role.SECTION_CHIEF})
 HEAD = frozenset({Role.HEAD})
 LIAISON = frozenset({Role.LIAISON})
 EVENT_ROLES: dict[str, frozenset[Role]] = {
-    "approve": HEAD, "refuse": HEAD, "send": OFFICE_HANDLERS, "sign": LIAISON, "request_supplement": LIAISON,
+    "approve": HEAD, "refuse": HEAD, "send_letter": OFFICE_HANDLERS, "sign": LIAISON, "request_supplement": LIAISON,
     "supply": OFFICE_HANDLERS, "forward": LIAISON, "file": LIAISON, "decline": LIAISON,
     "request_reconsideration": HEAD, "uphold": LIAISON, "propose_supervision": HEAD,
     "return_to_admin": frozenset({Role.SECTION_CHIEF, Role.HEAD}), "hand_over": OFFICE_HANDLERS,
@@ -87,7 +87,7 @@ EVENT_ROLES: dict[str, frozenset[Role]] = {
     "reply": LIAISON,
 }
 EVENT_LABELS: dict[str, str] = {
-    "approve": "批准移送", "refuse": "不予移送", "send": "发送移送函", "sign": "签收", "request_supplement": "要求补充材料",
+    "approve": "批准移送", "refuse": "不予移送", "send_letter": "发送移送函", "sign": "签收", "request_supplement": "要求补充材料",
     "supply": "补充材料", "forward": "转交有管辖权机关", "file": "立案", "decline": "不予立案",
     "request_reconsideration": "提请复议", "uphold": "复议维持不立案", "propose_supervision": "建议检察院立案监督",
     "return_to_admin": "退回行政处理", "hand_over": "移交涉案物品", "track": "跟踪处理结果", "close": "办结",

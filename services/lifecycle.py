@@ -1,0 +1,38 @@
+"""Pieces every lifecycle use case shares: the version check, the allowed-now check, clock effects."""
+from collections.abc import Callable
+
+from domain.enums import DeadlineStatus
+from services.context import Context
+from services.deadlines import close_deadlines, start_deadline
+from services.errors import StaleVersion, TransitionRefused
+
+
+def check_version(row, expected: int) -> None:
+    """Optimistic concurrency: refuse when the caller saw an older version."""
+    if row.version != expected:
+        raise StaleVersion(row.version)
+
+
+def ensure_allowed(machine, state: str, event: str, *, state_labels: dict, event_labels: dict) -> None:
+    """Refuse an event the machine cannot take now, naming the ones it can."""
+    allowed = machine.enabled_event_ids() if hasattr(machine, "enabled_event_ids") else \
+        [e.id for e in machine.enabled_events()]
+    if event not in allowed:
+        names = "、".join(event_labels[e] for e in allowed) or "无"
+        raise TransitionRefused(event, state, allowed,
+                                f"当前状态“{state_labels[state]}”不能{event_labels[event]}；可执行：{names}")
+
+
+def apply_clocks(
+    ctx: Context, *, subject_type: str, subject_id: int, event: str, starts: dict[str, tuple[str, ...]],
+    stops: dict[str, set[str]], final: bool = False, skip: Callable[[str], bool] = lambda kind: False,
+) -> None:
+    """Stop the clocks `event` stops and start those it starts; a final state cancels whatever is open."""
+    where = {"subject_type": subject_type, "subject_id": subject_id}
+    if final:
+        close_deadlines(ctx, **where, status=DeadlineStatus.CANCELLED)
+        return
+    close_deadlines(ctx, **where, kinds=stops.get(event, set()))
+    for kind in starts.get(event, ()):
+        if not skip(kind):
+            start_deadline(ctx, **where, kind=kind)
