@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from domain.enums import Channel, Finding, RejectionGround
 
@@ -35,9 +36,9 @@ class TipCreate(BaseModel):
     @model_validator(mode="after")
     def _identity_matches_anonymity(self) -> "TipCreate":
         if not self.anonymous and self.reporter is None:
-            raise ValueError("reporter: a real-name tip needs the reporter's identity")
+            raise PydanticCustomError("reporter_required", "reporter: a real-name tip needs the reporter's identity")
         if self.anonymous and self.reporter is not None:
-            raise ValueError("reporter: an anonymous tip must not carry an identity")
+            raise PydanticCustomError("reporter_forbidden", "reporter: an anonymous tip must not carry an identity")
         return self
 
 

@@ -2,14 +2,15 @@
 from sqlmodel import select
 
 from domain.calendar import SHANGHAI
-from domain.enums import DeadlineStatus, Finding, Role
+from domain.enums import Finding, Role
 from domain.models import Institution, ReporterIdentity, Tip, User
 from domain.schemas import DuplicateLinkIn, TipCreate, TransitionIn
 from services import audit
 from services.authz import require_role
 from services.context import Context
-from services.deadlines import close_deadlines, extend_deadline, open_deadlines, start_deadline
-from services.errors import InvalidInput, NotFound, StaleVersion, TransitionRefused
+from services.deadlines import extend_deadline, open_deadlines, start_deadline
+from services.errors import InvalidInput, NotFound
+from services.lifecycle import apply_clocks, check_version, ensure_allowed
 from services.numbers import next_number
 from services.receipts import hash_receipt_code, new_receipt_code
 from states.tip import EVENT_LABELS, EVENT_ROLES, STATE_LABELS, TipMachine
@@ -67,7 +68,7 @@ def transition_tip(ctx: Context, tip_id: int, data: TransitionIn) -> Tip:
     tip = load_tip_for_update(ctx, tip_id)
     check_version(tip, data.expected_version)
     machine = TipMachine(tip, max_extensions=ctx.policy.max_extensions)
-    _ensure_allowed(machine, tip, data.event)
+    ensure_allowed(machine, tip.status, data.event, state_labels=STATE_LABELS, event_labels=EVENT_LABELS)
     from_state = tip.status
     machine.send(data.event)
     _apply_payload(ctx, tip, data)  # after send: guards see the row as it was; a refusal rolls back
@@ -103,20 +104,6 @@ def load_tip_for_update(ctx: Context, tip_id: int) -> Tip:
     if tip is None:
         raise NotFound(f"举报 {tip_id} 不存在")
     return tip
-
-
-def check_version(tip: Tip, expected: int) -> None:
-    """Optimistic concurrency: refuse when the caller saw an older version."""
-    if tip.version != expected:
-        raise StaleVersion(tip.version)
-
-
-def _ensure_allowed(machine: TipMachine, tip: Tip, event: str) -> None:
-    allowed = machine.enabled_event_ids()
-    if event not in allowed:
-        names = "、".join(EVENT_LABELS[e] for e in allowed) or "无"
-        raise TransitionRefused(event, tip.status, allowed,
-                                f"当前状态“{STATE_LABELS[tip.status]}”不能{EVENT_LABELS[event]}；可执行：{names}")
 
 
 def _require(value, field: str, message: str):
@@ -170,19 +157,13 @@ def _apply_finding(tip: Tip, data: TransitionIn) -> None:
 
 
 def _apply_deadlines(ctx: Context, tip: Tip, event: str) -> None:
-    """Stop and start the clocks the event governs; closing cancels whatever is still open."""
-    where = {"subject_type": SUBJECT, "subject_id": tip.id}
-    if event == "close":
-        close_deadlines(ctx, **where, status=DeadlineStatus.CANCELLED)
-        return
+    """Stop and start the clocks the event governs; an extension replaces the handling clock."""
     if event == "approve_extension":
-        for deadline in open_deadlines(ctx, **where):
+        for deadline in open_deadlines(ctx, subject_type=SUBJECT, subject_id=tip.id):
             if deadline.kind == "handling":
                 extend_deadline(ctx, deadline, extension_kind="handling_extension")
-    close_deadlines(ctx, **where, kinds=STOPS.get(event, set()))
-    for kind in STARTS.get(event, ()):
-        if not (tip.anonymous and ctx.policy.rule(kind).real_name_only):
-            start_deadline(ctx, **where, kind=kind)
+    apply_clocks(ctx, subject_type=SUBJECT, subject_id=tip.id, event=event, starts=STARTS, stops=STOPS,
+                 final=event == "close", skip=lambda kind: tip.anonymous and ctx.policy.rule(kind).real_name_only)
 
 
 def _audit_detail(data: TransitionIn) -> dict:

@@ -64,13 +64,10 @@ def field_name(loc: tuple) -> str:
     return "_".join(str(part) for part in loc if not isinstance(part, int)) or "_form"
 
 
-def _model_error(error: dict) -> tuple[str, str]:
-    """TipCreate's check that the identity matches the anonymity choice."""
-    if "must not" in error["msg"]:
-        return "anonymous", "匿名举报不得填写举报人身份信息：请清空举报人信息，或改选实名举报"
-    if "needs" in error["msg"]:
-        return "reporter_name", "实名举报须填写举报人姓名"
-    return "_form", "输入不正确"
+MODEL_ERRORS = {  # TipCreate's check that the identity matches the anonymity choice
+    "reporter_forbidden": ("anonymous", "匿名举报不得填写举报人身份信息：请清空举报人信息，或改选实名举报"),
+    "reporter_required": ("reporter_name", "实名举报须填写举报人姓名"),
+}
 
 
 def _message(kind: str, ctx: dict, field: str) -> str:
@@ -90,8 +87,8 @@ def translate(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors():
         field = field_name(error["loc"])
-        if error["type"] == "value_error" and field == "_form":
-            field, text = _model_error(error)
+        if error["type"] in MODEL_ERRORS:
+            field, text = MODEL_ERRORS[error["type"]]
         else:
             text = _message(error["type"], error.get("ctx") or {}, field)
         items = [part for part in error["loc"] if isinstance(part, int)]
