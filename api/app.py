@@ -6,10 +6,13 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, guards
+from api.guards import Limits
 from api.auth import Tokens
 from api.pages import router as pages_router
-from api.routes import auth, calendar, deadlines, escalations, inbox, public, referrals, registry, tips
+from api.routes import (
+    auth, calendar, deadlines, escalations, inbox, outbox, public, referrals, registry, rewards, supervision, tips,
+)
 from db.engine import Database
 from services.runtime import runtime_from_settings, system_clock
 from settings import Settings, get_settings
@@ -28,11 +31,14 @@ def create_app(
     app.state.runtime = runtime_from_settings(settings, database=database, clock=clock)
     app.state.tokens = Tokens(settings.secret_key, settings.session_hours * 3600)
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, tips, referrals, deadlines, calendar, public, registry, escalations, inbox):
+    for module in (auth, tips, referrals, rewards, supervision, deadlines, calendar, public, registry, escalations,
+                   inbox, outbox):
         api.include_router(module.router)
     api.add_api_route("/health", lambda: {"status": "ok"}, methods=["GET"], tags=["meta"])
     app.include_router(api)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
+    guards.install(app, max_body_bytes=settings.max_body_mb * 1024 * 1024)
+    app.state.limits = Limits.from_settings(settings)
     return app

@@ -11,7 +11,9 @@ from services.context import Actor
 from services.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False)
-OFFICE_ROLES = frozenset(Role) - {Role.LIAISON}
+# The office's own staff, who work on tips and referrals (outside units and local reporters do not).
+OFFICE_ROLES = frozenset({Role.DESK_CLERK, Role.INVESTIGATOR, Role.SECTION_CHIEF, Role.HEAD, Role.MEETING_OFFICE,
+                          Role.AUDITOR, Role.ADMIN})
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -51,6 +51,7 @@ def demo_users(_args) -> None:
     print(f"demo log-ins (password {DEMO_PASSWORD}):")
     for user in DEMO_USERS:
         print(f"  {user.username:<14} {user.display_name}  ({user.role.value})")
+    print("  lx_<code>      liaisons of the other joint-meeting member units, e.g. lx_fy (市人民法院)")
 
 
 def calendar_due(args) -> None:

@@ -11,12 +11,17 @@ class Role(StrEnum):
     MEETING_OFFICE = "meeting_office"  # 联席会议办公室
     AUDITOR = "auditor"                # 审计
     ADMIN = "admin"                    # 系统管理员
+    SUPERVISOR = "supervisor"          # 督导组
+    CONVENER = "convener"              # 联席会议召集人
+    GRID_INSPECTOR = "grid_inspector"  # 村级义务监督员 / 网格员
+    TOWNSHIP_ADMIN = "township_admin"  # 乡镇（街道）医保管理员
 
 
 ROLE_LABELS = {
     Role.DESK_CLERK: "举报受理员", Role.INVESTIGATOR: "承办人", Role.SECTION_CHIEF: "科室负责人",
     Role.HEAD: "局领导", Role.LIAISON: "部门联络员", Role.MEETING_OFFICE: "联席会议办公室",
-    Role.AUDITOR: "审计员", Role.ADMIN: "系统管理员",
+    Role.AUDITOR: "审计员", Role.ADMIN: "系统管理员", Role.SUPERVISOR: "督导组", Role.CONVENER: "联席会议召集人",
+    Role.GRID_INSPECTOR: "村级监督员", Role.TOWNSHIP_ADMIN: "乡镇医保管理员",
 }
 
 

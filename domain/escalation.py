@@ -12,6 +12,7 @@ class PlannedStep:
     level: int                 # 0 for reminders, 1.. up the ladder
     at: datetime
     notify: tuple[str, ...]
+    label: str = ""
 
     @property
     def is_reminder(self) -> bool:
@@ -60,5 +61,5 @@ def plan_steps(period: Period, rule: EscalationRule, calendar: WorkCalendar) -> 
         if at is not None and period.start_at < at < period.due_at:
             steps.append(PlannedStep(f"remind-{i}", 0, at, reminder.notify))
     for level, step in enumerate(rule.ladder, start=1):
-        steps.append(PlannedStep(f"level-{level}", level, _ladder_at(period, step, calendar), step.notify))
+        steps.append(PlannedStep(f"level-{level}", level, _ladder_at(period, step, calendar), step.notify, step.label))
     return sorted(steps, key=lambda s: (s.at, s.level))

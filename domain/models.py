@@ -28,6 +28,7 @@ class Department(SQLModel, table=True):
     code: str = Field(max_length=40, unique=True)
     name: str = Field(max_length=100)
     kind: str = Field(max_length=40)
+    member: bool = False  # a member unit of the joint meeting (联席会议成员单位)
 
 
 class User(SQLModel, table=True):

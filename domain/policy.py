@@ -38,6 +38,7 @@ class LadderStep:
     after: int
     unit: Unit
     notify: tuple[str, ...]
+    label: str = ""    # what the step means, e.g. 约谈, 通报
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,10 @@ class Policy:
 
 
     def escalation(self, kind: str) -> EscalationRule:
-        """The reminder/ladder rule for a deadline kind, else the default one."""
-        return self.escalations.get(kind) or self.escalations.get("default") or EscalationRule((), ())
+        """The reminder/ladder rule for a deadline kind (rect_* share `rectification`), else the default."""
+        family = "rectification" if kind.startswith("rect_") else kind
+        return (self.escalations.get(kind) or self.escalations.get(family) or self.escalations.get("default")
+                or EscalationRule((), ()))
 
 
 def _notify(where: str, raw: dict) -> tuple[str, ...]:
@@ -96,8 +99,8 @@ def _escalation(kind: str, raw: dict) -> EscalationRule:
     where = f"escalation.{kind}"
     reminders = tuple(_reminder(f"{where}.reminders[{i}]", r) for i, r in enumerate(raw.get("reminders", [])))
     try:
-        ladder = tuple(LadderStep(int(s["after"]), Unit(s["unit"]), _notify(f"{where}.ladder[{i}]", s))
-                       for i, s in enumerate(raw.get("ladder", [])))
+        ladder = tuple(LadderStep(int(s["after"]), Unit(s["unit"]), _notify(f"{where}.ladder[{i}]", s),
+                                  str(s.get("label", ""))) for i, s in enumerate(raw.get("ladder", [])))
     except (KeyError, ValueError) as exc:
         raise PolicyError(f"{where}.ladder: every step needs after, unit and notify") from exc
     return EscalationRule(reminders, ladder)

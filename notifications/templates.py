@@ -14,6 +14,8 @@ class MessageKind(StrEnum):
     DEADLINE_OVERDUE = "deadline_overdue"
     REFERRAL_RECEIVED = "referral_received"
     REFERRAL_UPDATED = "referral_updated"
+    FINDING_ISSUED = "finding_issued"
+    QUARTER_UNPLANNED = "quarter_unplanned"
 
 
 def render(kind: MessageKind, **context) -> tuple[str, str]:

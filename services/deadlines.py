@@ -33,14 +33,17 @@ def _schedule(deadline: Deadline, steps: list[PlannedStep], done: set[str]) -> N
 
 def start_deadline(
     ctx: Context, *, subject_type: str, subject_id: int, kind: str, start: datetime | None = None,
+    amount: int | None = None,
 ) -> Deadline:
-    """Open a deadline of `kind` from `start` (default now), per the locality policy."""
+    """Open a deadline of `kind` from `start` (default now), per the locality policy (or `amount` of its
+    unit, where a person set the period, e.g. a rectification due on a chosen date)."""
     rule = ctx.policy.rule(kind)
     start = start or ctx.now
-    due = ctx.calendar.due(start, rule.amount, rule.unit)
+    amount = rule.amount if amount is None else amount
+    due = ctx.calendar.due(start, amount, rule.unit)
     deadline = Deadline(
         subject_type=subject_type, subject_id=subject_id, kind=kind, unit=rule.unit.value,
-        amount=rule.amount, start_at=start, due_at=due.at, last_day=due.last_day,
+        amount=amount, start_at=start, due_at=due.at, last_day=due.last_day,
         provisional=due.provisional,
     )
     schedule_next(ctx, deadline)

@@ -38,11 +38,24 @@ DEMO_USERS = (
     DemoUser("office", "孙办公室", Role.MEETING_OFFICE),
     DemoUser("auditor", "周审计", Role.AUDITOR),
     DemoUser("admin", "系统管理员", Role.ADMIN),
+    DemoUser("supervisor", "何督导", Role.SUPERVISOR),
+    DemoUser("convener", "黄副市长", Role.CONVENER, "zf"),
+    DemoUser("market", "钱市监", Role.LIAISON, "scjg"),
+    DemoUser("township", "马乡镇", Role.LIAISON, "gwz"),
+    DemoUser("township_admin", "杨管理员", Role.TOWNSHIP_ADMIN, "gwz"),
+    DemoUser("grid", "许监督员", Role.GRID_INSPECTOR, "gwz"),
 )
+# Member units of the joint meeting from the seed (界政办秘〔2021〕18号 annex 5), flagged member.
 DEPARTMENTS = (
-    ("ybj", "市医疗保障局", "office"), ("gaj", "市公安局", "police"), ("jcy", "市人民检察院", "procuratorate"),
-    ("jwjw", "市纪委监委", "discipline"), ("wjw", "市卫生健康委员会", "health"),
-    ("scjg", "市市场监督管理局", "market_regulation"),
+    ("ybj", "市医疗保障局", "office", True), ("gaj", "市公安局", "police", True),
+    ("jcy", "市人民检察院", "procuratorate", True), ("jwjw", "市纪委监委", "discipline", True),
+    ("wjw", "市卫生健康委员会", "health", True), ("scjg", "市市场监督管理局", "market_regulation", True),
+    ("fy", "市人民法院", "court", True), ("cz", "市财政局", "finance", True), ("sf", "市司法局", "justice", True),
+    ("mz", "市民政局", "civil_affairs", True), ("rs", "市人力资源和社会保障局", "human_resources", True),
+    ("sw", "市税务局", "tax", True), ("tyjr", "市退役军人事务局", "veterans", True),
+    ("xczx", "市乡村振兴局", "rural_revitalization", True), ("fg", "市发展和改革委员会", "development", True),
+    ("sj", "市审计局", "audit", True), ("zf", "市人民政府", "government", False),
+    ("gwz", "光武镇人民政府", "township", False),
 )
 INSTITUTIONS = (
     ("H001", "界首市人民医院", InstitutionKind.HOSPITAL, "东城街道"),
@@ -53,6 +66,13 @@ INSTITUTIONS = (
     ("P002", "界首市仁和堂药店", InstitutionKind.PHARMACY, "砖集镇"),
     ("C001", "界首市田营镇李氏诊所", InstitutionKind.CLINIC, "田营镇"),
 )
+
+
+def _member_liaisons() -> tuple[DemoUser, ...]:
+    """A liaison (联络员) for each member unit that has no named demo liaison, e.g. lx_fy."""
+    named = {u.department for u in DEMO_USERS if u.role == Role.LIAISON}
+    return tuple(DemoUser(f"lx_{code}", f"{name}联络员", Role.LIAISON, code)
+                 for code, name, _kind, member in DEPARTMENTS if member and code not in named and code != "ybj")
 
 
 def already_loaded(runtime: Runtime) -> bool:
@@ -68,13 +88,14 @@ def _demo_password_hash() -> str:
 def load_reference(runtime: Runtime) -> dict[str, User]:
     """Departments, institutions and one user per role (what tests and the demo both start from)."""
     with runtime.write(Actor(None, "演示数据", None)) as ctx:
-        departments = {code: Department(code=code, name=name, kind=kind) for code, name, kind in DEPARTMENTS}
+        departments = {code: Department(code=code, name=name, kind=kind, member=member)
+                       for code, name, kind, member in DEPARTMENTS}
         ctx.session.add_all(departments.values())
         ctx.session.add_all(Institution(code=c, name=n, kind=k, district=d) for c, n, k, d in INSTITUTIONS)
         ctx.session.flush()
         users = {u.username: User(username=u.username, display_name=u.display_name, role=u.role.value,
                                   password_hash=_demo_password_hash(), department_id=departments[u.department].id)
-                 for u in DEMO_USERS}
+                 for u in DEMO_USERS + _member_liaisons()}
         ctx.session.add_all(users.values())
     return users
 

@@ -83,7 +83,7 @@ def _take_step(ctx: Context, deadline: Deadline, info: SubjectInfo, step: Planne
            subject_type=deadline.subject_type, subject_id=deadline.subject_id, deadline_id=deadline.id)
     action = "deadline_reminder" if step.is_reminder else "deadline_escalation"
     audit.record(ctx, subject_type=deadline.subject_type, subject_id=deadline.subject_id, action=action,
-                 detail={"deadline": deadline.kind, "step": step.code, "level": step.level,
+                 detail={"deadline": deadline.kind, "step": step.code, "level": step.level, "label": step.label,
                          "notified": [p.display_name for p in people]})
 
 
@@ -110,6 +110,7 @@ def _message_context(ctx: Context, deadline: Deadline, info: SubjectInfo, step: 
     return {
         "number": info.number, "stage": info.stage, "deadline_label": rule.label if rule else deadline.kind,
         "last_day": last_day.isoformat(), "provisional": deadline.provisional, "level": step.level,
+        "step_label": step.label,
         "days_left": max(ctx.calendar.working_days_between(today, last_day), 0),
         "days_overdue": max(-ctx.calendar.working_days_between(today, last_day), 0),
         "red_since": deadline.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),

@@ -137,3 +137,16 @@ def _mark_failed_attempt(now: datetime, row: Outbox, error: str, config: RelayCo
     row.status = OutboxStatus.PENDING
     row.next_attempt_at = now + timedelta(seconds=config.backoff_s * 2 ** (row.attempts - 1))
     report.retried.append(row.id)
+
+
+def requeue(ctx: Context, row_id: int) -> Outbox:
+    """An admin sends a failed or uncertain message again (after checking it did not arrive)."""
+    from services.errors import NotFound, TransitionRefused
+
+    row = ctx.session.get(Outbox, row_id)
+    if row is None:
+        raise NotFound(f"消息 {row_id} 不存在")
+    if row.status not in (OutboxStatus.FAILED, OutboxStatus.UNCERTAIN):
+        raise TransitionRefused("requeue", row.status, [], "只有发送失败或状态不明的消息可以重发")
+    row.status, row.attempts, row.next_attempt_at, row.claimed_at = OutboxStatus.PENDING, 0, ctx.now, None
+    return row

@@ -26,7 +26,7 @@ SUBJECT = "referral"
 PROPOSE_ROLES = {Role.INVESTIGATOR, Role.SECTION_CHIEF}
 REFERABLE_TIP_STATES = {"accepted", "investigating", "extension_requested", "concluded"}
 TRACK_OF_KIND = {"police": Track.POLICE, "discipline": Track.DISCIPLINE}
-NOT_REFERABLE_KINDS = {"office", "procuratorate"}
+NOT_REFERABLE_KINDS = {"office", "procuratorate", "government", "township"}
 
 STARTS: dict[str, tuple[str, ...]] = {
     "propose": ("referral_approval",), "approve": ("referral_send",), "send_letter": ("police_ack", "department_ack"),

@@ -32,6 +32,7 @@ DESCRIBERS = {
     "tip": "services.subjects:describe_tip",
     "referral": "services.referrals:describe_referral",
     "reward": "services.rewards:describe_reward",
+    "finding": "services.supervision:describe_finding",
 }
 
 

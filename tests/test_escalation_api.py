@@ -57,3 +57,25 @@ def test_a_paused_clock_is_not_swept_and_resumes_with_what_was_left(client, logi
         assert session.exec(select(DeadlineStep).where(DeadlineStep.deadline_id == deadline.id)).all() == []
     history = client.get(f"/api/v1/tips/{tip.id}/history", headers=login("chief")).json()
     assert [h["action"] for h in history][-2:] == ["deadline_paused", "deadline_resumed"]
+
+
+def test_failed_messages_are_listed_for_admins_and_can_be_requeued(client, login, runtime, users, clock):
+    from notifications.channels import RecordingChannel
+    from services.outbox import RelayConfig
+    from services.runtime import Runtime
+
+    hooked = Runtime(db=runtime.db, policy=runtime.policy, clock=clock, channels=frozenset({"inbox", "webhook"}))
+    register(hooked, users["desk"])
+    clock.set(at("2026-10-20"))
+    sweep(hooked)
+    relay_once(hooked, {"webhook": RecordingChannel("webhook", fail_times=5)}, RelayConfig(max_attempts=1))
+    failed = client.get("/api/v1/outbox?status=failed", headers=login("admin")).json()
+    assert [m["channel"] for m in failed] == ["webhook"] and "simulated failure" in failed[0]["last_error"]
+    assert client.get("/api/v1/outbox", headers=login("head")).status_code == 403
+    requeued = client.post(f"/api/v1/outbox/{failed[0]['id']}/requeue", headers=login("admin"))
+    assert requeued.status_code == 200 and requeued.json()["status"] == "pending"
+    again = client.post(f"/api/v1/outbox/{failed[0]['id']}/requeue", headers=login("admin"))
+    assert again.status_code == 409
+    healthy = RecordingChannel("webhook")
+    relay_once(hooked, {"webhook": healthy})
+    assert len(healthy.sent) == 1

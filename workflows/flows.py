@@ -11,6 +11,7 @@ from notifications.setup import channels_from_settings, relay_config
 from services.escalation import sweep
 from services.outbox import relay_once
 from services.runtime import runtime_from_settings
+from services.supervision_reports import check_quarter_plan
 from settings import get_settings
 
 
@@ -18,6 +19,12 @@ from settings import get_settings
 def sweep_due_deadlines(limit: int) -> dict:
     """Take every reminder/escalation step due now."""
     return asdict(sweep(runtime_from_settings(), limit=limit))
+
+
+@task(name="check-quarter-plan")
+def check_quarter_supervision_plan() -> bool:
+    """Warn the supervision group (once a quarter) when no round is planned a month before its end."""
+    return check_quarter_plan(runtime_from_settings())
 
 
 @task(name="relay-outbox")
@@ -31,6 +38,7 @@ def relay_outbox() -> dict:
 def deadline_sweep(limit: int = 1000) -> dict:
     """Remind before deadlines and escalate after them, up each kind's ladder."""
     report = sweep_due_deadlines(limit)
+    report["quarter_warning"] = check_quarter_supervision_plan()
     get_run_logger().info("deadlines advanced: %s, steps: %s", report["deadlines"], len(report["steps"]))
     return report
 

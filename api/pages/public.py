@@ -2,7 +2,9 @@
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from api.guards import client_key
 from api.pages.common import PageRoute, form_data, known_user, render
+from api.routes.public import log
 from domain.models import User
 from services.errors import NotFound
 from services.tip_queries import status_by_receipt
@@ -29,11 +31,14 @@ def status_lookup(request: Request, form: dict[str, str] = Depends(form_data),
     code = form.get("code", "").strip()
     if not code:
         return _page(request, error="请输入查询码", status=422)
+    if not request.app.state.limits.allow_receipt_lookup(request):
+        return _page(request, error="查询过于频繁，请稍后再试", status=429)
     if len(code) > MAX_CODE_LENGTH:
         return _page(request, error="查询码无效", status=404)
     try:
         with request.app.state.runtime.db.read() as session:
             result = status_by_receipt(session, code)
     except NotFound:
+        log.warning("receipt-code look-up failed from %s", client_key(request))  # never the code itself
         return _page(request, code=code, error="查询码无效", status=404)
     return _page(request, result=result)

@@ -1,11 +1,11 @@
 """Log-in and log-out: a signed session cookie (HttpOnly, SameSite=Lax)."""
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from api.auth import SESSION_COOKIE
 from api.pages.common import HOME, PageRoute, form_data, known_user, redirect, render, safe_next
+from api.routes.auth import throttled_authenticate
 from domain.models import User
-from services.users import authenticate
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -31,10 +31,10 @@ def login(request: Request, form: dict[str, str] = Depends(form_data)) -> Respon
     target = safe_next(form.get("next"))
     if not username or not password:
         return _refused(request, username, target, "请输入用户名和密码", 422)
-    with request.app.state.runtime.db.read() as session:
-        user = authenticate(session, username[:60], password[:200])
-    if user is None:
-        return _refused(request, username, target, "用户名或密码错误", 401)
+    try:
+        user = throttled_authenticate(request, request.app.state.runtime, username[:60], password[:200])
+    except HTTPException as refused:
+        return _refused(request, username, target, refused.detail, refused.status_code)
     response = redirect(target)
     tokens = request.app.state.tokens
     response.set_cookie(SESSION_COOKIE, tokens.issue(user.id), max_age=tokens.max_age_s, path="/",

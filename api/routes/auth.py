@@ -1,14 +1,18 @@
 """Log-in for API clients: exchange a password for a bearer token."""
+import logging
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from api.deps import current_user, get_runtime
+from api.guards import client_key
 from domain.enums import ROLE_LABELS, Role
 from domain.models import User
 from services.runtime import Runtime
 from services.users import authenticate
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+log = logging.getLogger("fundwatch.auth")
 
 
 class LoginIn(BaseModel):
@@ -39,11 +43,24 @@ def user_public(user: User) -> UserPublic:
 
 @router.post("/token", response_model=TokenOut)
 def login(body: LoginIn, request: Request, runtime: Runtime = Depends(get_runtime)) -> TokenOut:
-    with runtime.db.read() as session:
-        user = authenticate(session, body.username, body.password)
-    if user is None:
-        raise HTTPException(status_code=401, detail="用户名或密码错误")
+    """Password for a token; repeated failures for one name from one client are throttled (429)."""
+    user = throttled_authenticate(request, runtime, body.username, body.password)
     return TokenOut(access_token=request.app.state.tokens.issue(user.id), user=user_public(user))
+
+
+def throttled_authenticate(request: Request, runtime: Runtime, username: str, password: str) -> User:
+    """The user, or 401 (wrong) / 429 (too many recent failures); pages and API share this."""
+    limiter, key = request.app.state.limits.login, f"{username}|{client_key(request)}"
+    if limiter.blocked(key):
+        raise HTTPException(status_code=429, detail="登录失败次数过多，请15分钟后再试")
+    with runtime.db.read() as session:
+        user = authenticate(session, username, password)
+    if user is None:
+        limiter.record(key)
+        log.warning("failed log-in for %r from %s", username, client_key(request))
+        raise HTTPException(status_code=401, detail="用户名或密码错误")
+    limiter.reset(key)
+    return user
 
 
 @router.get("/me", response_model=UserPublic)

@@ -1,0 +1,58 @@
+"""Joint meeting (联席会议) lifecycles: the meeting itself and each decided matter (议定事项). Pure."""
+from statemachine import State, StateMachine
+
+from domain.enums import Role
+
+
+class MeetingMachine(StateMachine):
+    """Due every six months; topics, agenda approved by the convener, notice, minutes, distribution."""
+
+    due = State("待召开", initial=True, value="due")
+    collecting_topics = State("征集议题", value="collecting_topics")
+    agenda_proposed = State("议题待审定", value="agenda_proposed")
+    agenda_approved = State("议题已审定", value="agenda_approved")
+    notice_sent = State("已发会议通知", value="notice_sent")
+    held = State("已召开", value="held")
+    minutes_drafted = State("纪要待审定", value="minutes_drafted")
+    minutes_approved = State("纪要已审定", value="minutes_approved")
+    minutes_issued = State("纪要已印发", final=True, value="minutes_issued")
+
+    open_topics = due.to(collecting_topics)
+    propose_agenda = collecting_topics.to(agenda_proposed)
+    approve_agenda = agenda_proposed.to(agenda_approved)
+    return_agenda = agenda_proposed.to(collecting_topics)
+    send_notice = agenda_approved.to(notice_sent)
+    hold = notice_sent.to(held)
+    draft_minutes = held.to(minutes_drafted) | minutes_drafted.to.itself(internal=True)
+    approve_minutes = minutes_drafted.to(minutes_approved)
+    issue_minutes = minutes_approved.to(minutes_issued)
+
+
+class MatterMachine(StateMachine):
+    """A decided matter assigned to an owner unit, reported on, verified by the office."""
+
+    assigned = State("已交办", initial=True, value="assigned")
+    in_progress = State("办理中", value="in_progress")
+    progress_reported = State("已报进展", value="progress_reported")
+    done_verified = State("已办结", final=True, value="done_verified")
+
+    start = assigned.to(in_progress)
+    report_progress = in_progress.to(progress_reported) | assigned.to(progress_reported) \
+        | progress_reported.to.itself(internal=True)
+    verify = progress_reported.to(done_verified)
+    send_back = progress_reported.to(in_progress)
+
+
+OFFICE = frozenset({Role.MEETING_OFFICE})
+CONVENER = frozenset({Role.CONVENER})
+MEETING_EVENT_ROLES = {"open_topics": OFFICE, "propose_agenda": OFFICE, "approve_agenda": CONVENER,
+                       "return_agenda": CONVENER, "send_notice": OFFICE, "hold": OFFICE, "draft_minutes": OFFICE,
+                       "approve_minutes": CONVENER, "issue_minutes": OFFICE}
+MATTER_EVENT_ROLES = {"start": frozenset({Role.LIAISON}), "report_progress": frozenset({Role.LIAISON}),
+                      "verify": OFFICE, "send_back": OFFICE}
+EVENT_LABELS = {"open_topics": "征集议题", "propose_agenda": "提交议题", "approve_agenda": "审定议题",
+                "return_agenda": "退回议题", "send_notice": "发送会议通知", "hold": "记录召开", "draft_minutes": "起草纪要",
+                "approve_minutes": "审定纪要", "issue_minutes": "印发纪要", "start": "开始办理",
+                "report_progress": "报送进展", "verify": "核实办结", "send_back": "退回继续办理"}
+MEETING_STATE_LABELS = {s.value: s.name for s in MeetingMachine.states}
+MATTER_STATE_LABELS = {s.value: s.name for s in MatterMachine.states}

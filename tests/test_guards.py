@@ -1,0 +1,44 @@
+"""HTTP guards: security headers, 413, throttled log-in, rate-limited receipt look-ups, no stack traces."""
+from fastapi.testclient import TestClient
+
+from services.demo import DEMO_PASSWORD
+
+
+def test_every_answer_carries_security_headers(client):
+    for response in (client.get("/login"), client.get("/api/v1/health"), client.get("/api/v1/tips")):
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_oversized_bodies_are_refused_with_413(client, login):
+    big = b"x" * (13 * 1024 * 1024)
+    response = client.post("/api/v1/tips", content=big, headers={**login("desk"), "Content-Type": "application/json"})
+    assert response.status_code == 413 and "请求体过大" in response.json()["detail"]
+
+
+def test_repeated_login_failures_are_throttled_then_even_the_right_password_waits(client):
+    for _ in range(5):
+        assert client.post("/api/v1/auth/token", json={"username": "chief", "password": "wrong"}).status_code == 401
+    blocked = client.post("/api/v1/auth/token", json={"username": "chief", "password": DEMO_PASSWORD})
+    assert blocked.status_code == 429
+    page = client.post("/login", data={"username": "chief", "password": DEMO_PASSWORD})
+    assert page.status_code == 429 and "登录失败次数过多" in page.text
+    assert client.post("/api/v1/auth/token", json={"username": "head", "password": DEMO_PASSWORD}).status_code == 200
+
+
+def test_receipt_lookups_are_rate_limited_and_failures_never_log_the_code(client, runtime, users, caplog):
+    code = "ABCD-EFGH-IJKL-MNOP-QRST"
+    answers = [client.get("/api/v1/public/tips/status", headers={"X-Receipt-Code": code}).status_code
+               for _ in range(12)]
+    assert answers[:10] == [404] * 10 and answers[10:] == [429, 429]
+    assert "receipt-code look-up failed" in caplog.text and code not in caplog.text
+
+
+def test_an_unexpected_error_shows_no_internals(app):
+    def boom():
+        raise RuntimeError("secret internals: db password")
+    app.add_api_route("/api/v1/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as plain:
+        response = plain.get("/api/v1/boom")
+    assert response.status_code == 500 and "secret internals" not in response.text and "Traceback" not in response.text
