@@ -22,9 +22,9 @@ def due(
     try:
         begin = parse_start(start)
     except ValueError as exc:
-        raise HTTPException(status_code=422, detail=[{"loc": ["query", "start"], "msg": str(exc)}]) from None
+        raise HTTPException(status_code=422, detail=[{"loc": ["query", "start"], "msg": str(exc), "type": "value_error"}]) from None
     with runtime.read(SYSTEM) as ctx:
         try:
             return ctx.calendar.due(begin, amount, unit).to_json()
         except ValueError as exc:
-            raise HTTPException(status_code=422, detail=[{"loc": ["query", "amount"], "msg": str(exc)}]) from None
+            raise HTTPException(status_code=422, detail=[{"loc": ["query", "amount"], "msg": str(exc), "type": "value_error"}]) from None

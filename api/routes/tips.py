@@ -34,7 +34,8 @@ def list_tips(
     actor: Actor = Depends(office), runtime: Runtime = Depends(get_runtime),
 ) -> TipPage:
     if status is not None and status not in STATE_LABELS:
-        raise HTTPException(422, detail=[{"loc": ["query", "status"], "msg": f"status must be one of {list(STATE_LABELS)}"}])
+        raise HTTPException(422, detail=[{"loc": ["query", "status"], "msg": f"status must be one of {list(STATE_LABELS)}",
+                                    "type": "value_error"}])
     with runtime.read(actor) as ctx:
         tips, total = q.list_tips(ctx.session, now=ctx.now, status=status, channel=channel,
                                   institution_id=institution_id, overdue=overdue, offset=offset, limit=limit)
