@@ -1,7 +1,7 @@
 """The working-day calendar with the years an admin has loaded, and loading a year."""
+import json
 import threading
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from domain.calendar import WorkCalendar, YearSchedule
@@ -14,16 +14,17 @@ _cache: tuple[tuple, WorkCalendar] | None = None
 
 
 def get_calendar(session: Session) -> WorkCalendar:
-    """The calendar with every loaded year; rebuilt only when the loaded years change."""
+    """The calendar with every loaded year; rebuilt only when the stored schedules change (keyed on
+    their content, so a year replaced within the same second, or another database, is never stale)."""
     global _cache
-    stamp = tuple(session.exec(select(func.count(), func.max(HolidayYear.loaded_at))).one())
+    rows = session.exec(select(HolidayYear.year, HolidayYear.schedule).order_by(HolidayYear.year)).all()
+    key = tuple((year, json.dumps(schedule, sort_keys=True)) for year, schedule in rows)
     with _cache_lock:
-        if _cache is not None and _cache[0] == stamp:
+        if _cache is not None and _cache[0] == key:
             return _cache[1]
-    rows = session.exec(select(HolidayYear)).all()
-    calendar = WorkCalendar({row.year: YearSchedule.from_json(row.schedule) for row in rows})
+    calendar = WorkCalendar({year: YearSchedule.from_json(schedule) for year, schedule in rows})
     with _cache_lock:
-        _cache = (stamp, calendar)
+        _cache = (key, calendar)
     return calendar
 
 

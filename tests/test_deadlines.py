@@ -167,3 +167,16 @@ def test_days_left_and_overdue_follow_the_clock(client, login, clock):
     assert (filing()["days_left"], filing()["overdue"], overdue_ids()) == (-1, True, [tip_id])
     clock.set(shanghai(date(2026, 10, 26)))  # Tue 10-20 .. Fri 10-23, Mon 10-26: five working days late
     assert (filing()["days_left"], filing()["overdue"]) == (-5, True)
+
+
+def test_a_year_replaced_at_the_same_instant_is_not_served_from_a_stale_cache(runtime, clock):
+    from services.calendar import get_calendar
+
+    first = {"year": 2027, "holidays": ["2027-01-04"], "workdays": []}  # made-up test data
+    second = {"year": 2027, "holidays": ["2027-01-05"], "workdays": []}
+    for schedule, off, on in ((first, date(2027, 1, 4), date(2027, 1, 5)), (second, date(2027, 1, 5), date(2027, 1, 4))):
+        with runtime.write(SYSTEM) as ctx:
+            load_year(ctx.session, YearSchedule.from_json(schedule), now=clock.now, policy=ctx.policy)
+        with runtime.db.read() as session:
+            calendar = get_calendar(session)
+        assert not calendar.is_working_day(off) and calendar.is_working_day(on)
