@@ -32,10 +32,13 @@ class TipMachine(StateMachine):
         | transferred.to.itself(internal=True, cond="decision_notice_pending")
         | investigating.to.itself(internal=True, cond="decision_notice_pending")
         | extension_requested.to.itself(internal=True, cond="decision_notice_pending")
+        | concluded.to.itself(internal=True, cond="decision_notice_pending")
+        | reporter_notified.to.itself(internal=True, cond="decision_notice_pending")
     )
     notify_reporter = concluded.to(reporter_notified)
+    # A real-name reporter must have had the filing-decision notice before the case is closed.
     close = (
-        reporter_notified.to(closed)
+        reporter_notified.to(closed, unless="decision_notice_pending")
         | not_accepted.to(closed, unless="decision_notice_pending")
         | transferred.to(closed, unless="decision_notice_pending")
     )

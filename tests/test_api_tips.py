@@ -22,7 +22,8 @@ TO_INVESTIGATING = [("chief", "accept"), ("investigator", "start_investigation")
 PATH = {"registered": [], "accepted": [("chief", "accept")], "investigating": TO_INVESTIGATING,
         "extension_requested": TO_INVESTIGATING + [("investigator", "request_extension")],
         "concluded": TO_INVESTIGATING + [("investigator", "conclude")],
-        "reporter_notified": TO_INVESTIGATING + [("investigator", "conclude"), ("desk", "notify_reporter")]}
+        "reporter_notified": TO_INVESTIGATING + [("desk", "notify_decision"), ("investigator", "conclude"),
+                                                 ("desk", "notify_reporter")]}
 # event -> (state it is sent from in these tests, state it leads to)
 MOVES = {e: tuple(m.split()) for e, m in {
     "accept": "registered accepted", "reject": "registered not_accepted", "transfer": "registered transferred",
@@ -267,8 +268,11 @@ def test_conclude_checks_the_amounts(api):
     partly = api.ok(tip_id, "investigator", "conclude", finding="partly", amount_confirmed="100", amount_recovered="100")
     assert partly["status"] == "concluded" and open_kinds(partly) == {"decision_notice", "result_notice"}
     api.ok(tip_id, "desk", "notify_reporter")
-    closed = api.ok(tip_id, "desk", "close")  # closing cancels the notice nobody sent
-    assert open_kinds(closed) == set() and dl(closed, "decision_notice", "cancelled")
+    refused = api.send(tip_id, "desk", "close")  # the real-name reporter was never told the filing decision
+    assert refused.status_code == 409 and refused.json()["allowed_events"] == ["notify_decision"]
+    api.ok(tip_id, "desk", "notify_decision")
+    closed = api.ok(tip_id, "desk", "close")
+    assert open_kinds(closed) == set() and dl(closed, "decision_notice", "met")
 
 
 def test_duplicates_link_to_the_first_report(api, client, login, clock):

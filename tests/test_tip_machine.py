@@ -34,7 +34,9 @@ TABLE = {
     ("extension_requested", "deny_extension"): ("investigating", None),
     ("extension_requested", "notify_decision"): ("extension_requested", "notice_pending"),
     ("concluded", "notify_reporter"): ("reporter_notified", None),
-    ("reporter_notified", "close"): ("closed", None),
+    ("concluded", "notify_decision"): ("concluded", "notice_pending"),
+    ("reporter_notified", "notify_decision"): ("reporter_notified", "notice_pending"),
+    ("reporter_notified", "close"): ("closed", "notice_settled"),
 }
 
 NOTIFIED = datetime(2026, 9, 22, 2, 0, tzinfo=timezone.utc)
