@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("file")
     load.set_defaults(handler=commands.calendar_load_year)
 
+    audit = sub.add_parser("audit", help="tamper-evident audit log").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="check the hash chain; names the first broken row").set_defaults(
+        handler=commands.audit_verify)
+
     demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="load demo data if the database has no users").set_defaults(handler=commands.demo_load)
     demo.add_parser("users", help="list the demo log-ins").set_defaults(handler=commands.demo_users)

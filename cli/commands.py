@@ -91,3 +91,17 @@ def run(args) -> None:
     setup(args)
     settings = get_settings()
     run_stack(settings, host=args.host or settings.host, port=args.port or settings.port, prefect=not args.no_prefect)
+
+
+def audit_verify(_args) -> int:
+    """Exit 0 when the chain holds; 1, naming the first broken row, when it does not."""
+    from services.audit import verify_chain
+
+    with get_database().read() as session:
+        report = verify_chain(session)
+    if report.intact:
+        print(json.dumps({"intact": True, "rows": report.rows}))
+        return 0
+    print(json.dumps({"intact": False, "rows_verified": report.rows, "first_broken_id": report.broken_id,
+                      "first_broken_seq": report.broken_seq, "reason": report.reason}, ensure_ascii=False))
+    return 1

@@ -138,7 +138,8 @@ class AuditEntry(SQLModel, table=True):
     """Who did what to which subject, when, from which state to which (执法全过程记录)."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id", "id"),)
+    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id", "id"),
+                      UniqueConstraint("seq", name="uq_audit_entry_seq"))
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _ts(default_factory=utcnow)
@@ -151,6 +152,20 @@ class AuditEntry(SQLModel, table=True):
     to_state: str | None = Field(default=None, max_length=30)
     reason: str | None = Field(default=None, max_length=1000)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Tamper evidence: each row's hash covers its content and the previous row's hash (seq order).
+    seq: int | None = None
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's last link, one row, locked by every audit insert so the chain never forks."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(default="0" * 64, max_length=64)
 
 
 class HolidayYear(SQLModel, table=True):
