@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser("verify", help="check the hash chain; names the first broken row").set_defaults(
         handler=commands.audit_verify)
 
+    backup = sub.add_parser("backup", help="online backup of the SQLite database to a new file")
+    backup.add_argument("file")
+    backup.set_defaults(handler=commands.backup_db)
+    restore = sub.add_parser("restore", help="restore the SQLite database from a backup (stop the system first)")
+    restore.add_argument("file")
+    restore.set_defaults(handler=commands.restore_db)
+
     demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="load demo data if the database has no users").set_defaults(handler=commands.demo_load)
     demo.add_parser("users", help="list the demo log-ins").set_defaults(handler=commands.demo_users)

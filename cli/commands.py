@@ -105,3 +105,25 @@ def audit_verify(_args) -> int:
     print(json.dumps({"intact": False, "rows_verified": report.rows, "first_broken_id": report.broken_id,
                       "first_broken_seq": report.broken_seq, "reason": report.reason}, ensure_ascii=False))
     return 1
+
+
+def backup_db(args) -> None:
+    from db.backup import BackupError, backup
+
+    try:
+        pages = backup(get_settings().database_url, Path(args.file))
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(json.dumps({"backup": args.file, "pages": pages}))
+
+
+def restore_db(args) -> int:
+    """Restore, then verify the audit chain of what was restored."""
+    from db.backup import BackupError, restore
+
+    try:
+        restore(get_settings().database_url, Path(args.file))
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(json.dumps({"restored": args.file}))
+    return audit_verify(args)
