@@ -70,12 +70,32 @@ def install(app: FastAPI, *, max_body_bytes: int) -> None:
         if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
             return _with_headers(JSONResponse({"detail": f"请求体过大（上限 {max_body_bytes // (1024 * 1024)} MB）"},
                                               status_code=413))
+        if _cross_site(request):
+            return _with_headers(PlainTextResponse("跨站请求被拒绝（CSRF 防护）", status_code=403))
         try:
             response = await call_next(request)
         except Exception:  # logged with its trace server-side; the user sees no internals
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             response = PlainTextResponse("系统内部错误，请稍后重试或联系管理员", status_code=500)
         return _with_headers(response)
+
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _cross_site(request: Request) -> bool:
+    """CSRF guard: a cookie-authenticated change whose Origin (else Referer) names another site is
+    refused. Browsers send Origin on every cross-site POST; a request with neither header is not a
+    browser's forged request. Bearer-token API calls carry no ambient credential and are not affected."""
+    if request.method not in UNSAFE or "fw_session" not in request.cookies:
+        return False
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return False
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return False
+    host = source.split("://", 1)[-1].split("/", 1)[0]
+    return host != request.headers.get("host")
 
 
 def _with_headers(response):

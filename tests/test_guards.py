@@ -42,3 +42,14 @@ def test_an_unexpected_error_shows_no_internals(app):
     with TestClient(app, raise_server_exceptions=False) as plain:
         response = plain.get("/api/v1/boom")
     assert response.status_code == 500 and "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_a_cross_site_form_post_with_the_session_cookie_is_refused(client, login):
+    client.post("/login", data={"username": "chief", "password": DEMO_PASSWORD})
+    assert "fw_session" in client.cookies
+    evil = client.post("/logout", headers={"Origin": "http://evil.example"})
+    assert evil.status_code == 403 and "CSRF" in evil.text
+    referer = client.post("/logout", headers={"Origin": "", "Referer": "http://evil.example/page"})
+    assert referer.status_code == 403
+    ours = client.post("/logout", follow_redirects=False)
+    assert ours.status_code == 303
