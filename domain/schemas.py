@@ -74,7 +74,8 @@ class DeadlinePublic(BaseModel):
     last_day: date | None
     provisional: bool
     status: str
-    days_left: int | None = None
+    days_left: int | None = None     # working days, for day and month units
+    hours_left: int | None = None    # clock hours, for hour units (negative: overdue)
     overdue: bool = False
 
 

@@ -5,10 +5,12 @@ from pathlib import PurePath
 from domain.referral_models import ReferralAttachment
 from services import audit
 from services.context import Context
-from services.errors import InvalidInput
+from domain.enums import Role
+from services.errors import Forbidden, InvalidInput
 from services.referrals import SUBJECT, load_visible
 
 MAX_BYTES = 10 * 1024 * 1024
+UPLOADERS = frozenset({Role.INVESTIGATOR, Role.SECTION_CHIEF, Role.HEAD})
 # extension -> (content type, leading bytes a real file of that type starts with, or None: text)
 ALLOWED = {
     ".pdf": ("application/pdf", b"%PDF-"), ".png": ("image/png", b"\x89PNG\r\n\x1a\n"),
@@ -42,6 +44,10 @@ def check_file(filename: str, content: bytes) -> str:
 def add_attachment(ctx: Context, referral_id: int, *, filename: str, content: bytes) -> ReferralAttachment:
     """Attach a file to a referral the actor may see; the upload is audited with its hash."""
     referral = load_visible(ctx, referral_id)
+    uploader_ok = ctx.actor.role in UPLOADERS or (
+        ctx.actor.role == Role.LIAISON and ctx.actor.department_id == referral.department_id)
+    if not uploader_ok:
+        raise Forbidden("只有办案人员和接收单位可以上传附件")
     name = PurePath(filename or "").name[:200]
     content_type = check_file(name, content)
     attachment = ReferralAttachment(referral_id=referral.id, uploaded_by=ctx.actor.id, uploaded_at=ctx.now,

@@ -46,6 +46,15 @@ def _department_name(session: Session, handler_id: int | None, department_id: in
     return department.name if department else OFFICE_NAME
 
 
+def _owner_department(deadline: Deadline, info) -> int | None:
+    """Whose desk the clock sits on: a referral's office-side clocks are the office's own."""
+    from services.referrals import RECEIVER_CLOCKS
+
+    if deadline.subject_type == "referral" and deadline.kind not in RECEIVER_CLOCKS:
+        return None
+    return info.department_id
+
+
 def _item(session: Session, deadline: Deadline, *, now, calendar, policy) -> OverdueItem | None:
     info = describe(session, deadline.subject_type, deadline.subject_id)
     if info is None:
@@ -55,7 +64,8 @@ def _item(session: Session, deadline: Deadline, *, now, calendar, policy) -> Ove
     return OverdueItem(
         deadline_id=deadline.id, subject_type=deadline.subject_type, subject_id=deadline.subject_id,
         number=info.number, stage=info.stage, deadline_label=rule.label if rule else deadline.kind,
-        department=_department_name(session, info.handler_id, info.department_id), level=deadline.escalation_level,
+        department=_department_name(session, info.handler_id, _owner_department(deadline, info)),
+        level=deadline.escalation_level,
         red_since=deadline.due_at, last_day=last_day.isoformat(),
         days_overdue=max(-calendar.working_days_between(now.astimezone(SHANGHAI).date(), last_day), 0),
     )

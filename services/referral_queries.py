@@ -9,7 +9,7 @@ from domain.models import Deadline, Department, Tip
 from domain.referral_models import Referral, ReferralAttachment
 from domain.referral_schemas import AttachmentPublic, ReferralPublic
 from services.context import Context
-from services.referrals import SUBJECT, load_visible
+from services.referrals import OFFICE_VIEWERS, SUBJECT, load_visible
 from services.tip_queries import deadline_public
 from states.referral import EVENT_ROLES, STATE_LABELS, TRACK_LABELS, Track, machine_for
 
@@ -19,7 +19,10 @@ def list_referrals(ctx: Context, *, tip_id: int | None = None, status: str | Non
     query = select(Referral).order_by(Referral.id.desc())
     if ctx.actor.role == Role.LIAISON:
         mine = ctx.actor.department_id
-        query = query.where(or_(Referral.department_id == mine, Referral.copy_to_id == mine))
+        query = query.where(or_(Referral.department_id == mine, Referral.copy_to_id == mine),
+                            Referral.sent_at.is_not(None))
+    elif ctx.actor.role not in OFFICE_VIEWERS:
+        return []
     if tip_id is not None:
         query = query.where(Referral.tip_id == tip_id)
     if status is not None:

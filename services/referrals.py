@@ -103,10 +103,18 @@ def load_visible(ctx: Context, referral_id: int, *, for_update: bool = False) ->
     return referral
 
 
+OFFICE_VIEWERS = frozenset({Role.DESK_CLERK, Role.INVESTIGATOR, Role.SECTION_CHIEF, Role.HEAD, Role.AUDITOR,
+                            Role.ADMIN})
+# The receiving department's own clocks; every other referral clock is the office's job.
+RECEIVER_CLOCKS = frozenset({"police_ack", "police_decision", "reconsideration_decision", "department_ack",
+                             "department_reply"})
+
+
 def may_see(actor: Actor, referral: Referral) -> bool:
+    """Office staff see every referral; a liaison only sent ones addressed or copied to their unit."""
     if actor.role != Role.LIAISON:
-        return True
-    return actor.department_id in (referral.department_id, referral.copy_to_id)
+        return actor.role in OFFICE_VIEWERS or actor.is_system
+    return referral.sent_at is not None and actor.department_id in (referral.department_id, referral.copy_to_id)
 
 
 def transition_referral(ctx: Context, referral_id: int, data: ReferralTransitionIn) -> Referral:

@@ -48,12 +48,13 @@ def get_tip(session: Session, tip_id: int) -> Tip:
 
 def deadline_public(deadline: Deadline, *, policy: Policy, calendar: WorkCalendar, now: datetime) -> DeadlinePublic:
     rule = policy.deadlines.get(deadline.kind)
-    is_open = deadline.status == DeadlineStatus.OPEN
+    is_open, hourly = deadline.status == DeadlineStatus.OPEN, deadline.unit == "hours"
     return DeadlinePublic(
         id=deadline.id, kind=deadline.kind, label=rule.label if rule else deadline.kind, unit=deadline.unit,
         amount=deadline.amount, due_at=deadline.due_at, last_day=deadline.last_day,
         provisional=deadline.provisional, status=deadline.status,
-        days_left=days_left(calendar, deadline, now) if is_open else None,
+        days_left=days_left(calendar, deadline, now) if is_open and not hourly else None,
+        hours_left=int((deadline.due_at - now).total_seconds() // 3600) if is_open and hourly else None,
         overdue=is_open and deadline.due_at <= now,
     )
 

@@ -69,11 +69,12 @@ def test_login_sets_a_strict_cookie_and_logout_clears_it(browser):
     client = browser()
     response = client.post("/login", data={"username": "desk", "password": DEMO_PASSWORD, "next": "//evil.example"},
                            follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/tips"
+    assert response.status_code == 303 and response.headers["location"] == "/start"  # not the other host
+    assert client.get("/start", follow_redirects=False).headers["location"] == "/tips"  # the clerk's home
     cookie = response.headers["set-cookie"].lower()
     assert cookie.startswith(SESSION_COOKIE)
     assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
-    assert client.get("/", follow_redirects=False).headers["location"] == "/tips"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/start"
     page = client.get("/tips")
     assert "医保基金监管协同工作流" in page.text and "王受理" in page.text and "举报受理员" in page.text
     assert client.post("/logout", follow_redirects=False).headers["location"] == "/login"

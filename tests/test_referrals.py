@@ -78,15 +78,23 @@ def test_police_path_end_to_end_with_clocks_across_national_day(client, login, r
 def test_a_liaison_cannot_see_or_act_on_another_departments_referral(client, login, runtime, users):
     tip = accepted_tip(runtime, users)
     police_ref, health_ref = propose(client, login, tip.id, dept(runtime, "gaj"), dept(runtime, "wjw")).json()
+    assert client.get("/api/v1/referrals", headers=login("health")).json() == []  # not sent yet: not theirs to see
+    police_ref = move(client, login, "investigator", move(client, login, "head", police_ref, "approve"), "send_letter")
+    health_ref = move(client, login, "investigator", move(client, login, "head", health_ref, "approve"), "send_letter")
     assert client.get(f"/api/v1/referrals/{police_ref['id']}", headers=login("health")).status_code == 404
     assert [r["id"] for r in client.get("/api/v1/referrals", headers=login("health")).json()] == [health_ref["id"]]
     assert [r["id"] for r in client.get("/api/v1/referrals", headers=login("discipline")).json()] == []
     refused = client.post(f"/api/v1/referrals/{police_ref['id']}/transitions",
-                          json={"event": "sign", "expected_version": 1}, headers=login("health"))
+                          json={"event": "sign", "expected_version": police_ref["version"]}, headers=login("health"))
     assert refused.status_code == 404
     copy_refused = client.post(f"/api/v1/referrals/{police_ref['id']}/transitions",
-                               json={"event": "sign", "expected_version": 1}, headers=login("procurator"))
+                               json={"event": "sign", "expected_version": police_ref["version"]},
+                               headers=login("procurator"))
     assert copy_refused.status_code == 403
+    upload = client.post(f"/api/v1/referrals/{police_ref['id']}/attachments", headers=login("procurator"),
+                         files={"file": ("x.pdf", b"%PDF-1.7", "application/pdf")})
+    assert upload.status_code == 403  # a copy is read-only
+    assert client.get(f"/api/v1/referrals/{police_ref['id']}", headers=login("supervisor")).status_code == 403
     assert client.get(f"/api/v1/referrals/{police_ref['id']}/letter", headers=login("health")).status_code == 404
     assert client.get(f"/api/v1/tips/{tip.id}/referrals", headers=login("police")).status_code == 403
     glance = client.get(f"/api/v1/tips/{tip.id}/referrals", headers=login("chief")).json()

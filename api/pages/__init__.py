@@ -1,9 +1,9 @@
 """Server-rendered Chinese pages (Jinja2)."""
 from fastapi import APIRouter
 
-from api.pages import detail, public, session, tips
+from api.pages import clocks, detail, inbox, overdue, portal, public, referrals, session, tip_referrals, tips, work
 
 router = APIRouter(include_in_schema=False)
 # tips before detail: /tips/new must match before /tips/{tip_id}.
-for _module in (session, tips, detail, public):
+for _module in (session, tips, detail, tip_referrals, referrals, clocks, portal, work, overdue, inbox, public):
     router.include_router(_module.router)

@@ -17,6 +17,8 @@ from api.errors import status_of
 from domain.calendar import SHANGHAI
 from domain.enums import CHANNEL_LABELS, FINDING_LABELS, REJECTION_GROUND_LABELS, ROLE_LABELS, Role
 from domain.models import User
+from services import inbox as inbox_service
+from services.clock_control import CLOCK_ROLES
 from services.context import Actor
 from services.errors import Forbidden, ServiceError
 from services.tips import REGISTER_ROLES
@@ -25,12 +27,17 @@ from states.tip import EVENT_LABELS, STATE_LABELS
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 NO_STORE = {"Cache-Control": "no-store"}
 HOME = "/tips"
+START = "/start"      # where the log-in form sends people: their role's home (see home_of)
+PORTAL = "/portal"    # a liaison's home
+INBOX = "/inbox"      # the home of roles with neither the office's pages nor a portal
+LEADER_ROLES = frozenset({Role.SECTION_CHIEF, Role.HEAD, Role.ADMIN, Role.AUDITOR})  # 超期督办
 
 # Audit actions that are not lifecycle events, and how deadlines are shown.
 ACTION_LABELS = {**EVENT_LABELS, "register": "登记", "link_duplicate": "关联重复举报",
-                 "identity_read": "查看举报人身份"}
+                 "identity_read": "查看举报人身份", "referral_proposed": "提请移送", "deadline_paused": "中止期限",
+                 "deadline_resumed": "恢复期限", "deadline_reminder": "期限提醒", "deadline_escalation": "超期督办"}
 UNIT_LABELS = {"working_days": "工作日", "calendar_days": "自然日", "hours": "小时", "months": "个月"}
-DEADLINE_STATUS_LABELS = {"open": "计时中", "met": "已完成", "cancelled": "已取消"}
+DEADLINE_STATUS_LABELS = {"open": "计时中", "met": "已完成", "cancelled": "已取消", "paused": "已中止"}
 
 
 def local_time(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -56,6 +63,8 @@ def _environment() -> jinja2.Environment:
         CHANNEL_LABELS=CHANNEL_LABELS, FINDING_LABELS=FINDING_LABELS, ROLE_LABELS=ROLE_LABELS,
         REJECTION_GROUND_LABELS=REJECTION_GROUND_LABELS, STATE_LABELS=STATE_LABELS, EVENT_LABELS=EVENT_LABELS,
         ACTION_LABELS=ACTION_LABELS, UNIT_LABELS=UNIT_LABELS, DEADLINE_STATUS_LABELS=DEADLINE_STATUS_LABELS,
+        HOME=HOME, START=START, OFFICE_ROLES=OFFICE_ROLES, LEADER_ROLES=LEADER_ROLES, CLOCK_ROLES=CLOCK_ROLES,
+        LIAISON=Role.LIAISON,
     )
     return env
 
@@ -63,13 +72,44 @@ def _environment() -> jinja2.Environment:
 templates = Jinja2Templates(env=_environment())
 
 
+# Template name -> functions (request, context) -> more context, registered by page modules with `extends`,
+# so a page owned by one module can show a section another module provides (e.g. referrals on the tip).
+CONTEXT_HOOKS: dict[str, list[Callable[[Request, dict], dict]]] = {}
+
+
+def extends(name: str) -> Callable:
+    """Register a function adding context to template `name` whenever it is rendered."""
+    def register(hook: Callable[[Request, dict], dict]) -> Callable[[Request, dict], dict]:
+        CONTEXT_HOOKS.setdefault(name, []).append(hook)
+        return hook
+    return register
+
+
+def home_of(role: Role | None) -> str:
+    """A role's home page: the office's tip list, a liaison's portal, otherwise the inbox."""
+    if role in OFFICE_ROLES:
+        return HOME
+    return PORTAL if role == Role.LIAISON else INBOX
+
+
+def unread_count(request: Request, user: User | None) -> int:
+    """The user's unread inbox messages (the header badge)."""
+    if user is None:
+        return 0
+    with request.app.state.runtime.db.read() as session:
+        return inbox_service.unread(session, user.id)
+
+
 def render(request: Request, name: str, context: dict | None = None, *, status: int = 200) -> Response:
     """A page in the base layout; never cached (pages may carry a receipt code or an identity)."""
     user: User | None = getattr(request.state, "user", None)
     role = Role(user.role) if user is not None else None
-    base = {"user": user, "role": role, "can_register": role in REGISTER_ROLES}
-    return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status,
-                                      headers=NO_STORE)
+    base = {"user": user, "role": role, "can_register": role in REGISTER_ROLES,
+            "home": home_of(role), "unread": unread_count(request, user)}
+    context = {**base, **(context or {})}
+    for hook in CONTEXT_HOOKS.get(name, ()):
+        context.update(hook(request, context))
+    return templates.TemplateResponse(request, name, context, status_code=status, headers=NO_STORE)
 
 
 def error_page(request: Request, message: str, status: int) -> Response:
@@ -86,7 +126,7 @@ def safe_next(value: str | None) -> str:
     """A local path to return to after log-in; anything else (other hosts) goes home."""
     if value and value.startswith("/") and not value.startswith(("//", "/\\")):
         return value
-    return HOME
+    return START  # each role's own home
 
 
 class LoginRequired(Exception):

@@ -3,7 +3,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from api.auth import SESSION_COOKIE
-from api.pages.common import HOME, PageRoute, form_data, known_user, redirect, render, safe_next
+from api.pages.common import START, PageRoute, form_data, known_user, redirect, render, safe_next
 from api.routes.auth import throttled_authenticate
 from domain.models import User
 
@@ -12,12 +12,12 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 @router.get("/")
 def home(user: User | None = Depends(known_user)) -> Response:
-    """The list when logged in, else the log-in form."""
-    return redirect(HOME if user is not None else "/login")
+    """The role's home when logged in, else the log-in form."""
+    return redirect(START if user is not None else "/login")
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = HOME, user: User | None = Depends(known_user)) -> Response:
+def login_form(request: Request, next: str = START, user: User | None = Depends(known_user)) -> Response:
     """The log-in form (a logged-in user goes straight on)."""
     if user is not None:
         return redirect(safe_next(next))

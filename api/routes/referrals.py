@@ -18,7 +18,7 @@ from states.referral import STATE_LABELS
 
 router = APIRouter(tags=["referrals"])
 office = allow(*OFFICE_ROLES)
-anyone = allow(*Role)
+anyone = allow(*OFFICE_ROLES, Role.LIAISON)  # the service narrows further (own department, sent only)
 
 
 @router.post("/tips/{tip_id}/referrals", response_model=list[ReferralPublic], status_code=201)

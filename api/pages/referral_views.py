@@ -1,0 +1,108 @@
+"""What the referral pages show, prepared in Python: deadline rows, history rows, event forms, form input."""
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from api.pages.common import DEADLINE_STATUS_LABELS, UNIT_LABELS, local_time
+from domain.enums import DeadlineStatus, Role
+from domain.models import AuditEntry
+from domain.referral_models import Referral
+from domain.referral_schemas import ReferralPublic
+from domain.schemas import DeadlinePublic
+from services.context import Context
+from services.referral_queries import referral_public
+from services.referrals import SUBJECT
+from states.referral import EVENT_LABELS, STATE_LABELS
+
+# Audit actions of a referral that are not lifecycle events.
+HISTORY_LABELS = {**EVENT_LABELS, "propose": "提请移送", "attach": "上传附件", "deadline_paused": "中止期限",
+                  "deadline_resumed": "恢复期限", "deadline_reminder": "期限提醒", "deadline_escalation": "超期督办"}
+# What each event's form asks for (the service checks it); every other event takes an optional reason.
+EVENT_FIELDS = {"decline": ("decision_doc_no", "reason"), "forward": ("forwarded_to", "reason"),
+                "reply": ("reply",), "close": ("reply",)}
+REQUIRED_FIELDS = {"decline": {"decision_doc_no"}, "forward": {"forwarded_to"}, "reply": {"reply"},
+                   **{e: {"reason"} for e in ("refuse", "request_supplement", "request_reconsideration",
+                                              "propose_supervision", "return_to_admin")}}
+TRANSITION_FIELDS = ("event", "expected_version", "reason", "decision_doc_no", "forwarded_to", "reply")
+COPY_MARK = "抄告（仅查阅）"
+
+
+def period(amount: int, unit: str) -> str:
+    """'3 个工作日', '24 小时', '2 个月'."""
+    label = UNIT_LABELS.get(unit, unit)
+    return f"{amount} {label}" if unit in ("hours", "months") else f"{amount} 个{label}"
+
+
+def deadline_view(d: DeadlinePublic, now: datetime) -> dict:
+    """One deadline as a table row: hour clocks show the due time, day clocks the last day."""
+    hours = d.unit == "hours"
+    due = local_time(d.due_at) if hours or d.last_day is None else local_time(d.last_day)
+    if d.status != DeadlineStatus.OPEN:
+        left = "—"
+    elif d.overdue:
+        late = -(d.days_left or 0)
+        left = f"已超期 {late} 个工作日" if late > 0 and not hours else "已超期"
+    elif hours:
+        left = f"剩余 {max(int((d.due_at - now).total_seconds() // 3600), 0)} 小时"
+    else:
+        left = f"剩余 {d.days_left} 个工作日"
+    return {"id": d.id, "label": d.label, "unit": period(d.amount, d.unit), "due": due,
+            "left": left, "overdue": d.overdue, "provisional": d.provisional, "status": d.status,
+            "status_label": DEADLINE_STATUS_LABELS.get(d.status, d.status)}
+
+
+def nearest_open(deadlines: list[DeadlinePublic]) -> DeadlinePublic | None:
+    """The open deadline that falls due first."""
+    running = [d for d in deadlines if d.status == DeadlineStatus.OPEN]
+    return min(running, key=lambda d: d.due_at, default=None)
+
+
+def copy_only(ctx: Context, referral: ReferralPublic) -> bool:
+    """The actor reads this referral as a copy (抄告) to their department: look, do not act."""
+    return ctx.actor.role == Role.LIAISON and ctx.actor.department_id != referral.department_id
+
+
+def referral_row(ctx: Context, referral: Referral) -> dict:
+    """A referral for a list: the public view, its nearest open deadline, whether it is a copy."""
+    view = referral_public(ctx, referral)
+    nearest = nearest_open(view.deadlines)
+    return {"r": view, "nearest": deadline_view(nearest, ctx.now) if nearest else None,
+            "is_copy": copy_only(ctx, view)}
+
+
+def _change(row: AuditEntry) -> str:
+    """'已移送 → 已签收', or the state reached, or nothing."""
+    name = lambda state: STATE_LABELS.get(state, state)  # noqa: E731
+    if row.from_state and row.to_state and row.from_state != row.to_state:
+        return f"{name(row.from_state)} → {name(row.to_state)}"
+    return name(row.to_state) if row.to_state else ""
+
+
+def referral_history(session: Session, referral_id: int) -> list[dict]:
+    """The referral's audit trail, oldest first, in Chinese (an upload shows its file name)."""
+    query = select(AuditEntry).where(AuditEntry.subject_type == SUBJECT, AuditEntry.subject_id == referral_id)
+    return [{"at": row.at, "actor_name": row.actor_name, "action": HISTORY_LABELS.get(row.action, row.action),
+             "change": _change(row), "note": _note(row)} for row in session.exec(query.order_by(AuditEntry.id))]
+
+
+def _note(row: AuditEntry) -> str:
+    """The reason, else what the detail says: the file uploaded, the notice number, the step and who was told."""
+    detail = row.detail or {}
+    if row.reason:
+        return row.reason
+    if row.action in ("deadline_escalation", "deadline_reminder"):
+        step = f"第{detail['level']}级" if detail.get("level") else (detail.get("label") or "提醒")
+        told = "、".join(detail.get("notified") or [])
+        return f"{step}；已通知：{told}" if told else step
+    return detail.get("file") or detail.get("decision_doc_no") or detail.get("forwarded_to") or ""
+
+
+def event_forms(events: list[str]) -> list[dict]:
+    """One small form per allowed event, with the fields it needs and which of them are required."""
+    return [{"event": event, "label": EVENT_LABELS[event], "fields": EVENT_FIELDS.get(event, ("reason",)),
+             "required": REQUIRED_FIELDS.get(event, set())} for event in events]
+
+
+def transition_input(form: dict[str, str]) -> dict:
+    """ReferralTransitionIn's input from one event form: the non-blank fields, stripped."""
+    return {key: value for key in TRANSITION_FIELDS if (value := (form.get(key) or "").strip())}
