@@ -33,10 +33,19 @@ class Context:
     session: Session
     actor: Actor
     policy: Policy
-    calendar: WorkCalendar
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     channels: frozenset[str] = frozenset({"inbox"})  # delivery channels configured for this system
+    _calendar: WorkCalendar | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
             raise ValueError("Context.now must be aware")
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar with the loaded years, read on first use only."""
+        if self._calendar is None:
+            from services.calendar import get_calendar  # services.calendar builds on this module
+
+            self._calendar = get_calendar(self.session)
+        return self._calendar

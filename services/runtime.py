@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 
 from db.engine import Database
 from domain.policy import Policy
-from services.calendar import get_calendar
 from services.context import Actor, Context
 
 
@@ -26,14 +25,12 @@ class Runtime:
     @contextmanager
     def write(self, actor: Actor) -> Iterator[Context]:
         with self.db.write() as session:
-            yield Context(session=session, actor=actor, policy=self.policy,
-                          calendar=get_calendar(session), now=self.clock(), channels=self.channels)
+            yield Context(session=session, actor=actor, policy=self.policy, now=self.clock(), channels=self.channels)
 
     @contextmanager
     def read(self, actor: Actor) -> Iterator[Context]:
         with self.db.read() as session:
-            yield Context(session=session, actor=actor, policy=self.policy,
-                          calendar=get_calendar(session), now=self.clock(), channels=self.channels)
+            yield Context(session=session, actor=actor, policy=self.policy, now=self.clock(), channels=self.channels)
 
 
 def runtime_from_settings(settings=None, *, database: Database | None = None,

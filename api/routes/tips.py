@@ -47,7 +47,8 @@ def list_tips(
 def create_tip(body: TipCreate, actor: Actor = Depends(office), runtime: Runtime = Depends(get_runtime)):
     with runtime.write(actor) as ctx:
         tip, code = register_tip(ctx, body)
-        return TipRegistered(tip=_public(ctx, tip), receipt_code=code)
+    with runtime.read(actor) as ctx:  # the answer is built outside the write lock
+        return TipRegistered(tip=_public(ctx, q.get_tip(ctx.session, tip.id)), receipt_code=code)
 
 
 @router.get("/{tip_id}", response_model=TipPublic)
@@ -68,7 +69,9 @@ def transition(tip_id: int, body: TransitionIn, actor: Actor = Depends(office),
                runtime: Runtime = Depends(get_runtime)):
     """Send a lifecycle event; 409 lists the events allowed now, or gives the current version."""
     with runtime.write(actor) as ctx:
-        return _public(ctx, transition_tip(ctx, tip_id, body))
+        transition_tip(ctx, tip_id, body)
+    with runtime.read(actor) as ctx:
+        return _public(ctx, q.get_tip(ctx.session, tip_id))
 
 
 @router.post("/{tip_id}/duplicate-of", response_model=TipPublic)

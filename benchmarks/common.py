@@ -1,0 +1,93 @@
+"""Shared pieces: a fresh database, a served app in a subprocess, a concurrent load generator."""
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from db.engine import Database
+from db.migrate import upgrade
+from domain.policy import load_policy
+from services.demo import load_reference
+from services.runtime import Runtime
+from settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_database(url: str | None = None) -> tuple[str, Database]:
+    """A migrated database with the reference data: a temp SQLite file, or BENCH_DATABASE_URL."""
+    url = url or os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    upgrade(url)
+    database = Database(url)
+    load_reference(Runtime(db=database, policy=load_policy(Settings().policy_file)))
+    return url, database
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(app_path: str, url: str) -> tuple[subprocess.Popen, str]:
+    """Run `uvicorn app_path` (one worker, like the run command) against `url`; wait until it answers."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "FUNDWATCH_RECEIPT_LOOKUPS_PER_MIN_GLOBAL": "100000"}
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", app_path, "--port", str(port), "--log-level",
+                                "warning", "--no-access-log"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.get(f"{base}/api/v1/health", timeout=1)
+            return process, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{app_path} did not start")
+
+
+async def _load(method: str, url: str, *, requests: int, concurrency: int, headers: dict, body) -> list[float]:
+    latencies: list[float] = []
+    queue = asyncio.Queue()
+    for _ in range(requests):
+        queue.put_nowait(None)
+    async with httpx.AsyncClient(headers=headers, timeout=30) as client:
+        async def worker():
+            while not queue.empty():
+                queue.get_nowait()
+                start = time.perf_counter()
+                response = await client.request(method, url, json=body() if callable(body) else body)
+                latencies.append(time.perf_counter() - start)
+                if response.status_code >= 300:
+                    raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies
+
+
+def load(method: str, url: str, *, requests: int, concurrency: int, headers: dict | None = None, body=None) -> dict:
+    """Send `requests` requests with `concurrency` in flight; req/s, p50 and p99 in ms."""
+    started = time.perf_counter()
+    latencies = asyncio.run(_load(method, url, requests=requests, concurrency=concurrency,
+                                  headers=headers or {}, body=body))
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {"req_per_s": round(requests / elapsed, 1), "p50_ms": round(statistics.median(ordered) * 1000, 1),
+            "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1)}
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        kb = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    return round(kb / 1024, 1)
+
+
+def cleanup(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
