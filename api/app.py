@@ -11,7 +11,8 @@ from api.guards import Limits
 from api.auth import Tokens
 from api.pages import router as pages_router
 from api.routes import (
-    auth, calendar, deadlines, escalations, inbox, outbox, public, referrals, registry, rewards, supervision, tips,
+    auth, calendar, deadlines, escalations, inbox, info_reports, meetings, outbox, public, referrals, registry, rewards,
+    supervision, tips, users,
 )
 from db.engine import Database
 from services.runtime import runtime_from_settings, system_clock
@@ -31,14 +32,15 @@ def create_app(
     app.state.runtime = runtime_from_settings(settings, database=database, clock=clock)
     app.state.tokens = Tokens(settings.secret_key, settings.session_hours * 3600)
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, tips, referrals, rewards, supervision, deadlines, calendar, public, registry, escalations,
-                   inbox, outbox):
+    for module in (auth, tips, referrals, rewards, supervision, meetings, info_reports, deadlines, calendar, public,
+                   registry, escalations, inbox, outbox, users):
         api.include_router(module.router)
     api.add_api_route("/health", lambda: {"status": "ok"}, methods=["GET"], tags=["meta"])
     app.include_router(api)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
+    errors.document_errors(app)
     guards.install(app, max_body_bytes=settings.max_body_mb * 1024 * 1024)
     app.state.limits = Limits.from_settings(settings)
     return app

@@ -42,6 +42,7 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=30)
     department_id: int | None = Field(default=None, foreign_key="department.id")
     email: str | None = Field(default=None, max_length=120)
+    totp_secret: str | None = Field(default=None, max_length=64)  # set: a second factor is required
     active: bool = True
     created_at: datetime = _ts(default_factory=utcnow)
 

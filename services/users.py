@@ -25,6 +25,13 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user if user is not None and user.active else None
 
 
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
 def create_user(
     session: Session, *, username: str, display_name: str, password: str, role: Role,
     department_id: int | None = None,

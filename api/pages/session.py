@@ -32,7 +32,8 @@ def login(request: Request, form: dict[str, str] = Depends(form_data)) -> Respon
     if not username or not password:
         return _refused(request, username, target, "请输入用户名和密码", 422)
     try:
-        user = throttled_authenticate(request, request.app.state.runtime, username[:60], password[:200])
+        user = throttled_authenticate(request, request.app.state.runtime, username[:60], password[:200],
+                                      form.get("otp", "").strip()[:10] or None)
     except HTTPException as refused:
         return _refused(request, username, target, refused.detail, refused.status_code)
     response = redirect(target)

@@ -9,6 +9,7 @@ from api.guards import client_key
 from domain.enums import ROLE_LABELS, Role
 from domain.models import User
 from services.runtime import Runtime
+from services import totp
 from services.users import authenticate
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -18,6 +19,7 @@ log = logging.getLogger("fundwatch.auth")
 class LoginIn(BaseModel):
     username: str = Field(min_length=1, max_length=60)
     password: str = Field(min_length=1, max_length=200)
+    otp: str | None = Field(default=None, max_length=10, description="the 6-digit code, for users with TOTP on")
 
 
 class UserPublic(BaseModel):
@@ -44,17 +46,22 @@ def user_public(user: User) -> UserPublic:
 @router.post("/token", response_model=TokenOut)
 def login(body: LoginIn, request: Request, runtime: Runtime = Depends(get_runtime)) -> TokenOut:
     """Password for a token; repeated failures for one name from one client are throttled (429)."""
-    user = throttled_authenticate(request, runtime, body.username, body.password)
+    user = throttled_authenticate(request, runtime, body.username, body.password, body.otp)
     return TokenOut(access_token=request.app.state.tokens.issue(user.id), user=user_public(user))
 
 
-def throttled_authenticate(request: Request, runtime: Runtime, username: str, password: str) -> User:
-    """The user, or 401 (wrong) / 429 (too many recent failures); pages and API share this."""
+def throttled_authenticate(request: Request, runtime: Runtime, username: str, password: str,
+                           otp: str | None = None) -> User:
+    """The user, or 401 (wrong password or missing/wrong second factor) / 429 (too many recent failures);
+    pages and API share this."""
     limiter, key = request.app.state.limits.login, f"{username}|{client_key(request)}"
     if limiter.blocked(key):
         raise HTTPException(status_code=429, detail="登录失败次数过多，请15分钟后再试")
     with runtime.db.read() as session:
         user = authenticate(session, username, password)
+    if user is not None and user.totp_secret and not (otp and totp.verify(user.totp_secret, otp, runtime.clock())):
+        limiter.record(key)
+        raise HTTPException(status_code=401, detail="请输入手机验证器上的动态验证码" if not otp else "动态验证码不正确")
     if user is None:
         limiter.record(key)
         log.warning("failed log-in for %r from %s", username, client_key(request))
