@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent
 STATE_DIR = ROOT / "state"
 DEV_SECRET = "dev-only-secret-change-me"
+DEV_IDENTITY_KEY = "ZGV2LW9ubHktaWRlbnRpdHkta2V5LWNoYW5nZS1tZSE="  # Fernet key, development only
 
 
 class Settings(BaseSettings):
@@ -22,6 +23,8 @@ class Settings(BaseSettings):
     )
     state_dir: Path = STATE_DIR  # logs and Prefect's own database for the run command
     secret_key: str = DEV_SECRET
+    # Fernet keys sealing reporter and claimant identities, comma-separated; the first one seals.
+    identity_keys: str = DEV_IDENTITY_KEY
     policy_file: Path = ROOT / "policy" / "default.toml"
     calendar_dir: Path = ROOT / "data" / "calendar"
     host: str = "127.0.0.1"
@@ -44,6 +47,10 @@ class Settings(BaseSettings):
     relay_cron: str = "* * * * *"
     prefect_port: int = 4200
     page_size_max: int = 200
+    max_body_mb: int = 12                 # uploads are at most 10 MB; anything larger is refused with 413
+    login_failures_per_15min: int = 5     # per user name and client
+    receipt_lookups_per_min_client: int = 10
+    receipt_lookups_per_min_global: int = 300
 
     @field_validator("secret_key")
     @classmethod
@@ -52,6 +59,15 @@ class Settings(BaseSettings):
         env = info.data.get("environment", "development")
         if env != "development" and value == DEV_SECRET:
             raise ValueError("FUNDWATCH_SECRET_KEY must be set outside development")
+        return value
+
+    @field_validator("identity_keys")
+    @classmethod
+    def _real_identity_key_in_production(cls, value: str, info) -> str:
+        """Refuse the development identity key outside development."""
+        env = info.data.get("environment", "development")
+        if env != "development" and DEV_IDENTITY_KEY in value.split(","):
+            raise ValueError("FUNDWATCH_IDENTITY_KEYS must be set outside development")
         return value
 
     @property

@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser("verify", help="check the hash chain; names the first broken row").set_defaults(
         handler=commands.audit_verify)
 
+    identity = sub.add_parser("identity", help="sealed identities").add_subparsers(dest="identity_command",
+                                                                                  required=True)
+    identity.add_parser("new-key", help="print a fresh key for FUNDWATCH_IDENTITY_KEYS").set_defaults(
+        handler=commands.identity_new_key)
+    identity.add_parser("rekey", help="re-seal every identity with the first configured key").set_defaults(
+        handler=commands.identity_rekey)
+
     backup = sub.add_parser("backup", help="online backup of the SQLite database to a new file")
     backup.add_argument("file")
     backup.set_defaults(handler=commands.backup_db)

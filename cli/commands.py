@@ -127,3 +127,18 @@ def restore_db(args) -> int:
         raise UsageError(str(exc)) from None
     print(json.dumps({"restored": args.file}))
     return audit_verify(args)
+
+
+def identity_new_key(_args) -> None:
+    from cryptography.fernet import Fernet
+
+    print(Fernet.generate_key().decode())
+
+
+def identity_rekey(_args) -> None:
+    """Rotation: put the new key first in FUNDWATCH_IDENTITY_KEYS (old ones after), run this, drop the old."""
+    from services.sealed_rows import reseal_all
+
+    upgrade(get_settings().database_url)
+    with get_database().write() as session:
+        print(json.dumps({"resealed": reseal_all(session)}))

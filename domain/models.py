@@ -2,10 +2,11 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.enums import Channel, DeadlineStatus, InstitutionKind, OutboxStatus, Role
+from domain.sealing import seal, unseal
 from domain.types import UTCDateTime, utcnow
 from states.tip import TipMachine
 
@@ -94,15 +95,36 @@ class Tip(SQLModel, table=True):
 
 
 class ReporterIdentity(SQLModel, table=True):
-    """举报人身份: sealed. Read only through services.identity, which logs every read."""
+    """举报人身份: sealed at rest (domain.sealing), kept apart from the tip. Read only through
+    services.identity, which logs every read; the fields below open the seal on access."""
 
     __tablename__ = "reporter_identity"
 
     tip_id: int = Field(foreign_key="tip.id", primary_key=True)
-    name: str = Field(max_length=60)
-    phone: str | None = Field(default=None, max_length=30)
-    id_number: str | None = Field(default=None, max_length=30)
-    address: str | None = Field(default=None, max_length=200)
+    sealed: str = Field(sa_column=Column(Text, nullable=False))
+
+    @classmethod
+    def sealing(cls, tip_id: int, data: dict) -> "ReporterIdentity":
+        return cls(tip_id=tip_id, sealed=seal(data))
+
+    def opened(self) -> dict:
+        return unseal(self.sealed)
+
+    @property
+    def name(self) -> str:
+        return self.opened()["name"]
+
+    @property
+    def phone(self) -> str | None:
+        return self.opened().get("phone")
+
+    @property
+    def id_number(self) -> str | None:
+        return self.opened().get("id_number")
+
+    @property
+    def address(self) -> str | None:
+        return self.opened().get("address")
 
 
 class Deadline(SQLModel, table=True):

@@ -53,7 +53,7 @@ def register_tip(ctx: Context, data: TipCreate) -> tuple[Tip, str | None]:
     ctx.session.add(tip)
     ctx.session.flush()
     if data.reporter is not None:
-        ctx.session.add(ReporterIdentity(tip_id=tip.id, **data.reporter.model_dump()))
+        ctx.session.add(ReporterIdentity.sealing(tip.id, data.reporter.model_dump()))
     audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action="register", to_state=tip.status,
                  detail={"channel": tip.channel, "anonymous": tip.anonymous})
     start_deadline(ctx, subject_type=SUBJECT, subject_id=tip.id, kind="filing_decision")
