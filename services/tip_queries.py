@@ -98,6 +98,13 @@ def tip_page(session: Session, tips: list[Tip], total: int, *, offset: int, limi
     return TipPage(items=items, total=total, offset=offset, limit=limit)
 
 
+def tip_view(ctx, tip_id: int) -> TipPublic:
+    """One tip as API and pages show it: institution, deadlines, the actor's allowed events."""
+    tip = get_tip(ctx.session, tip_id)
+    return tip_page(ctx.session, [tip], 1, offset=0, limit=1, actor=ctx.actor, policy=ctx.policy,
+                    calendar=ctx.calendar, now=ctx.now).items[0]
+
+
 def tip_history(session: Session, tip_id: int) -> list[AuditPublic]:
     """The tip's audit trail, oldest first (identity reads included, for auditors)."""
     query = select(AuditEntry).where(AuditEntry.subject_type == "tip", AuditEntry.subject_id == tip_id)

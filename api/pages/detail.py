@@ -42,13 +42,6 @@ def event_forms(events: list[str], role: Role) -> list[dict]:
     return forms
 
 
-def one_tip(ctx: Context, tip_id: int) -> TipPublic:
-    """The tip as the API shows it: institution, deadlines, the actor's allowed events."""
-    tip = q.get_tip(ctx.session, tip_id)
-    return q.tip_page(ctx.session, [tip], 1, offset=0, limit=1, actor=ctx.actor, policy=ctx.policy,
-                      calendar=ctx.calendar, now=ctx.now).items[0]
-
-
 def _investigators(ctx: Context) -> list[User]:
     """Active investigators, whom a chief may name as handler."""
     query = select(User).where(User.role == Role.INVESTIGATOR.value, User.active.is_(True)).order_by(User.id)
@@ -57,7 +50,7 @@ def _investigators(ctx: Context) -> list[User]:
 
 def detail_view(ctx: Context, tip_id: int) -> dict:
     """Everything the detail page shows, read in one session (never the reporter's identity)."""
-    tip, role = one_tip(ctx, tip_id), ctx.actor.role
+    tip, role = q.tip_view(ctx, tip_id), ctx.actor.role
     handler = ctx.session.get(User, tip.handler_id) if tip.handler_id else None
     forms = event_forms(tip.allowed_events, role)
     needs_handler = any("handler_id" in form["fields"] for form in forms)

@@ -17,12 +17,6 @@ router = APIRouter(prefix="/tips", tags=["tips"])
 office = allow(*OFFICE_ROLES)
 
 
-def _public(ctx: Context, tip) -> TipPublic:
-    """One tip with institution, deadlines and the actor's allowed events."""
-    return q.tip_page(ctx.session, [tip], 1, offset=0, limit=1, actor=ctx.actor, policy=ctx.policy,
-                      calendar=ctx.calendar, now=ctx.now).items[0]
-
-
 @router.get("", response_model=TipPage)
 def list_tips(
     status: str | None = Query(default=None, description=f"one of {list(STATE_LABELS)}"),
@@ -48,13 +42,13 @@ def create_tip(body: TipCreate, actor: Actor = Depends(office), runtime: Runtime
     with runtime.write(actor) as ctx:
         tip, code = register_tip(ctx, body)
     with runtime.read(actor) as ctx:  # the answer is built outside the write lock
-        return TipRegistered(tip=_public(ctx, q.get_tip(ctx.session, tip.id)), receipt_code=code)
+        return TipRegistered(tip=q.tip_view(ctx, tip.id), receipt_code=code)
 
 
 @router.get("/{tip_id}", response_model=TipPublic)
 def get_tip(tip_id: int, actor: Actor = Depends(office), runtime: Runtime = Depends(get_runtime)):
     with runtime.read(actor) as ctx:
-        return _public(ctx, q.get_tip(ctx.session, tip_id))
+        return q.tip_view(ctx, tip_id)
 
 
 @router.get("/{tip_id}/history", response_model=list[AuditPublic])
@@ -71,14 +65,14 @@ def transition(tip_id: int, body: TransitionIn, actor: Actor = Depends(office),
     with runtime.write(actor) as ctx:
         transition_tip(ctx, tip_id, body)
     with runtime.read(actor) as ctx:
-        return _public(ctx, q.get_tip(ctx.session, tip_id))
+        return q.tip_view(ctx, tip_id)
 
 
 @router.post("/{tip_id}/duplicate-of", response_model=TipPublic)
 def duplicate_of(tip_id: int, body: DuplicateLinkIn, actor: Actor = Depends(office),
                  runtime: Runtime = Depends(get_runtime)):
     with runtime.write(actor) as ctx:
-        return _public(ctx, link_duplicate(ctx, tip_id, body))
+        return q.tip_view(ctx, link_duplicate(ctx, tip_id, body).id)
 
 
 @router.post("/{tip_id}/reporter", response_model=ReporterPublic)
