@@ -67,6 +67,7 @@ class Tip(SQLModel, table=True):
         CheckConstraint(_in("status", TIP_STATUSES), name="ck_tip_status"),
         CheckConstraint(_in("channel", Channel), name="ck_tip_channel"),
         Index("ix_tip_status_registered", "status", "registered_at"),
+        UniqueConstraint("receipt_locator", name="uq_tip_receipt_locator"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -79,7 +80,8 @@ class Tip(SQLModel, table=True):
     amount_involved: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
     evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     anonymous: bool
-    receipt_hash: str | None = Field(default=None, max_length=64, unique=True)
+    receipt_locator: str | None = Field(default=None, max_length=8)  # see services/receipts.py
+    receipt_hash: str | None = Field(default=None, max_length=128)
     registered_at: datetime = _ts(default_factory=utcnow)
     registered_by: int = Field(foreign_key="app_user.id")
     handler_id: int | None = Field(default=None, foreign_key="app_user.id")

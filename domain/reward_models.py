@@ -4,11 +4,12 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field as Input, model_validator
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.reward_policy import REPORTER_KINDS
 from domain.schemas import DeadlinePublic, Money
+from domain.sealing import seal, unseal
 from domain.types import UTCDateTime, utcnow
 from states.reward import REWARD_STATUSES
 
@@ -104,21 +105,26 @@ class RewardBudget(SQLModel, table=True):
     updated_by: int | None = Field(default=None, foreign_key="app_user.id")
 
 
+CLAIMANT_FIELDS = ("name", "id_number", "phone", "bank_name", "bank_account", "proxy_name", "proxy_id_number")
+
+
 class ClaimantIdentity(SQLModel, table=True):
-    """领奖人身份与收款账户: sealed like a reporter's identity; read through services.rewards only."""
+    """领奖人身份与收款账户: sealed at rest like a reporter's identity; read through services.rewards only."""
 
     __tablename__ = "claimant_identity"
 
     reward_id: int = Field(foreign_key="reward.id", primary_key=True)
-    name: str = Field(max_length=60)
-    id_number: str = Field(max_length=30)
-    phone: str | None = Field(default=None, max_length=30)
-    bank_name: str = Field(max_length=100)
-    bank_account: str = Field(max_length=40)
-    proxy_name: str | None = Field(default=None, max_length=60)
-    proxy_id_number: str | None = Field(default=None, max_length=30)
+    sealed: str = Field(sa_column=Column(Text, nullable=False))
     verified_by: int = Field(foreign_key="app_user.id")
     verified_at: datetime = _ts()
+
+    @classmethod
+    def sealing(cls, *, reward_id: int, verified_by: int, verified_at: datetime, **data) -> "ClaimantIdentity":
+        return cls(reward_id=reward_id, verified_by=verified_by, verified_at=verified_at, sealed=seal(data))
+
+
+for _field in CLAIMANT_FIELDS:  # the sealed fields (name, id_number, bank_account ...) open on access
+    setattr(ClaimantIdentity, _field, property(lambda self, f=_field: unseal(self.sealed).get(f)))
 
 
 # ---- API schemas (no public schema carries a claimant's or reporter's identity) ----

@@ -19,7 +19,7 @@ from services import audit
 from services.authz import require_role
 from services.context import Actor, Context
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.receipts import hash_receipt_code
+from services.receipts import tip_by_receipt
 from services.tip_queries import deadline_public
 from states.reward import EVENT_ROLES, STATE_LABELS, RewardMachine
 
@@ -199,7 +199,7 @@ def claim_notice_html(ctx: Context, reward: Reward) -> str:
 
 
 def _by_receipt(session: Session, code: str) -> Reward:
-    tip = session.exec(select(Tip).where(Tip.receipt_hash == hash_receipt_code(code))).first()
+    tip = tip_by_receipt(session, code)
     reward = session.exec(select(Reward).where(Reward.tip_id == tip.id)).first() if tip else None
     if reward is None or reward.status not in VISIBLE_TO_CODE:
         raise NotFound("查询码无效或暂无举报奖励领取通知")

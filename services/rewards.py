@@ -19,7 +19,7 @@ from services.deadlines import close_deadlines, start_deadline
 from services.errors import Forbidden, InvalidInput, NotFound, TransitionRefused
 from services.lifecycle import check_version, ensure_allowed
 from services.numbers import next_number
-from services.receipts import hash_receipt_code
+from services.receipts import receipt_matches
 from services.subjects import SubjectInfo
 from states.reward import EVENT_LABELS, EVENT_ROLES, FINAL_STATUSES, STATE_LABELS, RewardMachine
 
@@ -242,12 +242,13 @@ def _record_claim(ctx: Context, reward: Reward, data: RewardTransitionIn) -> Non
     if not claimant.identity_verified:
         raise InvalidInput("claimant.identity_verified", "须当场核验领奖人有效身份证件")
     if tip.anonymous:
-        if not claimant.receipt_code or hash_receipt_code(claimant.receipt_code) != tip.receipt_hash:
+        if not claimant.receipt_code or not receipt_matches(tip, claimant.receipt_code):
             raise InvalidInput("claimant.receipt_code", "查询码与该举报不符，不能确认领奖人为举报人")
     else:
         _match_reporter(ctx.session.get(ReporterIdentity, tip.id), claimant)
     sealed = claimant.model_dump(exclude={"identity_verified", "receipt_code", "power_of_attorney"})
-    ctx.session.add(ClaimantIdentity(reward_id=reward.id, verified_by=ctx.actor.id, verified_at=ctx.now, **sealed))
+    ctx.session.add(ClaimantIdentity.sealing(reward_id=reward.id, verified_by=ctx.actor.id, verified_at=ctx.now,
+                                             **sealed))
     reward.claimed_at, reward.claim_verified_by = ctx.now, ctx.actor.id
     reward.by_proxy = claimant.proxy_name is not None
 

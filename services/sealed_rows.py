@@ -2,9 +2,10 @@
 from sqlmodel import Session, select
 
 from domain.models import ReporterIdentity
+from domain.reward_models import ClaimantIdentity
 from domain.sealing import reseal
 
-SEALED_TABLES = [ReporterIdentity]
+SEALED_TABLES = [ReporterIdentity, ClaimantIdentity]
 
 
 def reseal_all(session: Session) -> int:

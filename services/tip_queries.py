@@ -12,7 +12,7 @@ from domain.schemas import AuditPublic, DeadlinePublic, TipPage, TipPublic, TipS
 from services.context import Actor
 from services.deadlines import days_left
 from services.errors import NotFound
-from services.receipts import hash_receipt_code
+from services.receipts import tip_by_receipt
 from states.tip import EVENT_ROLES, STATE_LABELS, TipMachine
 
 
@@ -80,7 +80,8 @@ def tip_public(
     calendar: WorkCalendar, now: datetime,
 ) -> TipPublic:
     """The tip as API and pages show it (never with the reporter's identity)."""
-    data = tip.model_dump(exclude={"receipt_hash", "registered_by", "decision_notified_at", "closed_at"})
+    data = tip.model_dump(exclude={"receipt_hash", "receipt_locator", "registered_by", "decision_notified_at",
+                                   "closed_at"})
     return TipPublic(
         **data, status_label=STATE_LABELS[tip.status], institution_name=institution_name,
         deadlines=[deadline_public(d, policy=policy, calendar=calendar, now=now) for d in deadlines],
@@ -113,7 +114,7 @@ def tip_history(session: Session, tip_id: int) -> list[AuditPublic]:
 
 def status_by_receipt(session: Session, code: str) -> TipStatusPublic:
     """What the holder of a receipt code may know: the stage and, once concluded, the finding."""
-    tip = session.exec(select(Tip).where(Tip.receipt_hash == hash_receipt_code(code))).first()
+    tip = tip_by_receipt(session, code)
     if tip is None:
         raise NotFound("查询码无效")
     return TipStatusPublic(

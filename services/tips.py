@@ -12,7 +12,7 @@ from services.deadlines import extend_deadline, open_deadlines, start_deadline
 from services.errors import InvalidInput, NotFound
 from services.lifecycle import apply_clocks, check_version, ensure_allowed
 from services.numbers import next_number
-from services.receipts import hash_receipt_code, new_receipt_code
+from services.receipts import new_receipt_code, seal_receipt_code
 from states.tip import EVENT_LABELS, EVENT_ROLES, STATE_LABELS, TipMachine
 
 SUBJECT = "tip"
@@ -43,11 +43,12 @@ def register_tip(ctx: Context, data: TipCreate) -> tuple[Tip, str | None]:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
     year = ctx.now.astimezone(SHANGHAI).year
     code = new_receipt_code() if data.anonymous else None
+    locator, sealed_code = seal_receipt_code(code) if code else (None, None)
     tip = Tip(
         number=f"JB{year}-{next_number(ctx.session, key='tip', year=year):05d}",
         channel=data.channel, institution_id=data.institution_id, facts=data.facts,
         amount_involved=data.amount_involved, evidence=list(data.evidence), anonymous=data.anonymous,
-        receipt_hash=hash_receipt_code(code) if code else None, registered_at=ctx.now,
+        receipt_locator=locator, receipt_hash=sealed_code, registered_at=ctx.now,
         registered_by=ctx.actor.id,
     )
     ctx.session.add(tip)

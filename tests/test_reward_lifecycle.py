@@ -88,6 +88,9 @@ def test_real_name_reward_from_proposal_to_payment(runtime, users, clock):
     reward = move(runtime, users["desk"], reward.id, "pay", bank_transfer_ref="NYYH20260805001")
     assert (reward.status, reward.paid_at, reward.version) == ("paid", at("2026-08-03"), 6)
     assert rows(runtime, ClaimantIdentity)[0].bank_account == "6228480012345678"
+    with runtime.db.engine.connect() as conn:  # sealed at rest: neither the account nor the name in clear
+        raw = str(conn.exec_driver_sql("SELECT * FROM claimant_identity").all())
+    assert "6228480012345678" not in raw and CLAIMANT["name"] not in raw
     with runtime.read(actor(users["head"])) as ctx:
         line = q.budget_line(ctx.session, reward.department_id, 2026, D("500000"))
     assert (line.committed, line.paid, line.available) == (D("0.00"), D("1000.00"), D("499000.00"))

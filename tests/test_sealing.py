@@ -44,3 +44,17 @@ def test_rekey_moves_every_identity_to_the_new_key(runtime, users, database):
 def test_production_refuses_the_development_identity_key():
     with pytest.raises(ValueError, match="FUNDWATCH_IDENTITY_KEYS"):
         Settings(environment="production", secret_key="a-real-secret", identity_keys=DEV_IDENTITY_KEY)
+
+
+def test_receipt_codes_are_stored_as_argon2_only(client, login, runtime, users, database):
+    body = {"channel": "web", "institution_id": 1, "facts": "药店刷医保卡购买生活用品", "anonymous": True}
+    code = client.post("/api/v1/tips", json=body, headers=login("desk")).json()["receipt_code"]
+    assert len(code.replace("-", "")) == 28
+    with database.engine.connect() as conn:
+        locator, stored = conn.execute(text("SELECT receipt_locator, receipt_hash FROM tip")).one()
+    assert stored.startswith("$argon2") and code.replace("-", "") not in stored
+    assert code.replace("-", "").startswith(locator)
+    found = client.get("/api/v1/public/tips/status", headers={"X-Receipt-Code": code.lower()})
+    assert found.status_code == 200 and found.json()["status_label"] == "已登记"
+    forged = code[:-1] + ("A" if code[-1] != "A" else "B")  # right locator, wrong secret
+    assert client.get("/api/v1/public/tips/status", headers={"X-Receipt-Code": forged}).status_code == 404
