@@ -107,6 +107,7 @@ def propose_reward(ctx: Context, tip_id: int, data: RewardProposalIn) -> Reward:
                  detail={"tip": tip.number, "grounds": grounds, "amount": str(reward.amount), "basis": str(basis)})
     audit.record(ctx, subject_type="tip", subject_id=tip.id, action="reward_reviewed",
                  detail={"reward": reward.number, "eligible": not grounds})
+    close_deadlines(ctx, subject_type="tip", subject_id=tip.id, kinds={"reward_decision"})
     return reward
 
 

@@ -24,7 +24,7 @@ STARTS: dict[str, tuple[str, ...]] = {
     "accept": ("handling", "decision_notice"),
     "reject": ("decision_notice",),
     "transfer": ("decision_notice",),
-    "conclude": ("result_notice",),
+    "conclude": ("result_notice", "reward_decision"),
 }
 STOPS: dict[str, set[str]] = {
     "accept": {"filing_decision"},
@@ -164,7 +164,14 @@ def _apply_deadlines(ctx: Context, tip: Tip, event: str) -> None:
             if deadline.kind == "handling":
                 extend_deadline(ctx, deadline, extension_kind="handling_extension")
     apply_clocks(ctx, subject_type=SUBJECT, subject_id=tip.id, event=event, starts=STARTS, stops=STOPS,
-                 final=event == "close", skip=lambda kind: tip.anonymous and ctx.policy.rule(kind).real_name_only)
+                 final=event == "close", skip=lambda kind: _not_due(ctx, tip, kind))
+
+
+def _not_due(ctx: Context, tip: Tip, kind: str) -> bool:
+    """Notices only for real-name reporters; a reward decision only where something was substantiated."""
+    if kind == "reward_decision":
+        return tip.finding == Finding.UNSUBSTANTIATED
+    return tip.anonymous and ctx.policy.rule(kind).real_name_only
 
 
 def _audit_detail(data: TransitionIn) -> dict:

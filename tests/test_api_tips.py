@@ -220,12 +220,12 @@ def test_full_lifecycle_opens_and_stops_deadlines(api):
     assert api.send(tip["id"], "investigator", "request_extension").status_code == 409  # one extension only
     tip = api.ok(tip["id"], "investigator", "conclude", finding="substantiated", amount_confirmed="12000",
                  amount_recovered="8000.50")
-    assert dl(tip, "handling", "met") and open_kinds(tip) == {"result_notice"}
-    assert dl(tip, "result_notice")["last_day"] == "2026-10-19"
+    assert dl(tip, "handling", "met") and open_kinds(tip) == {"result_notice", "reward_decision"}
+    assert dl(tip, "result_notice")["last_day"] == "2026-10-19" == dl(tip, "reward_decision")["last_day"]
     assert tip["finding"] == "substantiated"
     assert (Decimal(tip["amount_confirmed"]), Decimal(tip["amount_recovered"])) == (Decimal(12000), Decimal("8000.5"))
     tip = api.ok(tip["id"], "desk", "notify_reporter")
-    assert dl(tip, "result_notice", "met") and open_kinds(tip) == set()
+    assert dl(tip, "result_notice", "met") and open_kinds(tip) == {"reward_decision"}
     tip = api.ok(tip["id"], "desk", "close")
     assert tip["status"] == "closed" and tip["allowed_events"] == [] and open_kinds(tip) == set()
     assert tip["version"] == 9  # register + 8 transitions; the refused request changed nothing
@@ -266,7 +266,8 @@ def test_conclude_checks_the_amounts(api):
     assert too_much.status_code == 422 and names_field(too_much, "amount_recovered")
     assert (api.get(tip_id)["status"], open_kinds(api.get(tip_id))) == ("investigating", {"handling", "decision_notice"})
     partly = api.ok(tip_id, "investigator", "conclude", finding="partly", amount_confirmed="100", amount_recovered="100")
-    assert partly["status"] == "concluded" and open_kinds(partly) == {"decision_notice", "result_notice"}
+    assert partly["status"] == "concluded"
+    assert open_kinds(partly) == {"decision_notice", "result_notice", "reward_decision"}
     api.ok(tip_id, "desk", "notify_reporter")
     refused = api.send(tip_id, "desk", "close")  # the real-name reporter was never told the filing decision
     assert refused.status_code == 409 and refused.json()["allowed_events"] == ["notify_decision"]

@@ -73,7 +73,9 @@ def clocks(runtime, reward_id) -> dict[str, str]:
 def test_real_name_reward_from_proposal_to_payment(runtime, users, clock):
     clock.set(at("2026-08-03"))
     tip, _ = concluded(runtime, users)
+    assert [d.status for d in rows(runtime, Deadline, Deadline.kind == "reward_decision")] == ["open"]
     reward = propose(runtime, users["investigator"], tip.id)
+    assert [d.status for d in rows(runtime, Deadline, Deadline.kind == "reward_decision")] == ["met"]
     # national scheme: 50,000 x 2% = 1,000 yuan, within floor 200 and cap 200,000
     assert (reward.status, reward.amount, reward.number) == ("proposed", D("1000.00"), "界医保奖〔2026〕1号")
     reward = move(runtime, users["chief"], reward.id, "approve", reason="同意")
