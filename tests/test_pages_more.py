@@ -281,3 +281,13 @@ def test_no_page_shows_the_reporters_name_to_a_liaison(browser, runtime, users, 
         assert REPORTER.name not in response.text and REPORTER.phone not in response.text, path
     assert referral(runtime, police_id).number in police.get("/portal").text
     assert badge(police.get("/portal").text) == 1  # the referral notice reached the liaison's inbox
+
+
+def test_rewards_page_shows_the_years_budget_and_is_closed_to_liaisons(client, login):
+    client.put("/api/v1/rewards/budget/2026", json={"budgeted": "80000"}, headers=login("head"))
+    client.post("/login", data={"username": "chief", "password": DEMO_PASSWORD})
+    page = client.get("/rewards?year=2026")
+    assert page.status_code == 200 and "2026 年度奖励预算" in page.text and "80,000.00" in page.text
+    client.post("/logout")
+    client.post("/login", data={"username": "police", "password": DEMO_PASSWORD})
+    assert client.get("/rewards").status_code == 403
