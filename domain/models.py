@@ -30,6 +30,9 @@ class Department(SQLModel, table=True):
     name: str = Field(max_length=100)
     kind: str = Field(max_length=40)
     member: bool = False  # a member unit of the joint meeting (联席会议成员单位)
+    # An outside department's own leader, told (by e-mail) at the ladder steps that name "department_leader".
+    leader_name: str | None = Field(default=None, max_length=60)
+    leader_email: str | None = Field(default=None, max_length=120)
 
 
 class User(SQLModel, table=True):

@@ -76,7 +76,7 @@ class Policy:
 
 def _notify(where: str, raw: dict) -> tuple[str, ...]:
     names = raw.get("notify")
-    valid = {"handler", "liaison"} | {r.value for r in Role}
+    valid = {"handler", "liaison", "department_leader"} | {r.value for r in Role}
     if not names or any(n not in valid for n in names):
         raise PolicyError(f"{where}.notify must list some of {sorted(valid)}")
     return tuple(names)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from domain.calendar import SHANGHAI
 from domain.enums import DeadlineStatus
 from domain.escalation import PlannedStep
-from domain.models import Deadline, DeadlineStep, User
+from domain.models import Deadline, DeadlineStep, Department, User
 from notifications.templates import MessageKind, render
 from services import audit
 from services.context import SYSTEM, Context
@@ -80,16 +80,25 @@ def _take_step(ctx: Context, deadline: Deadline, info: SubjectInfo, step: Planne
     kind = MessageKind.DEADLINE_REMINDER if step.is_reminder else MessageKind.DEADLINE_OVERDUE
     notify(ctx, people=people, kind=kind, context=_message_context(ctx, deadline, info, step),
            key=f"{deadline.subject_type}:{deadline.subject_id}:d{deadline.id}:{step.code}",
-           subject_type=deadline.subject_type, subject_id=deadline.subject_id, deadline_id=deadline.id)
+           subject_type=deadline.subject_type, subject_id=deadline.subject_id, deadline_id=deadline.id,
+           contacts=_department_leader(ctx.session, step.notify, info))
     action = "deadline_reminder" if step.is_reminder else "deadline_escalation"
     audit.record(ctx, subject_type=deadline.subject_type, subject_id=deadline.subject_id, action=action,
                  detail={"deadline": deadline.kind, "step": step.code, "level": step.level, "label": step.label,
                          "notified": [p.display_name for p in people]})
 
 
+def _department_leader(session: Session, names: tuple[str, ...], info: SubjectInfo) -> list[tuple[str, str]]:
+    """'department_leader' in a ladder: the outside department's own leader contact (e-mail), if recorded."""
+    if "department_leader" not in names or info.department_id is None:
+        return []
+    department = session.get(Department, info.department_id)
+    return [(department.leader_name or department.name, department.leader_email)] if department.leader_email else []
+
+
 def recipients(session: Session, names: tuple[str, ...], info: SubjectInfo) -> list[User]:
     """Resolve ladder names ('handler' or a role) to active users, each once."""
-    roles = [n for n in names if n not in ("handler", "liaison")]
+    roles = [n for n in names if n not in ("handler", "liaison", "department_leader")]
     query = select(User).where(User.active.is_(True))
     users = list(session.exec(query.where(User.role.in_(roles)).order_by(User.id))) if roles else []
     if "liaison" in names and info.department_id is not None:

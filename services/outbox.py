@@ -32,19 +32,24 @@ def enqueue(ctx: Context, *, key: str, kind: str, channel: str, title: str, body
 
 
 def notify(ctx: Context, *, people: list[User], kind: MessageKind, context: dict, key: str,
-           subject_type: str, subject_id: int, deadline_id: int | None = None) -> None:
+           subject_type: str, subject_id: int, deadline_id: int | None = None,
+           contacts: list[tuple[str, str]] = ()) -> None:
     """Queue one rendered message per person and channel (inbox; e-mail if they have an address and the
-    system has SMTP) and one for the webhook robot if configured. `key` + person + channel is unique."""
-    targets: list[tuple[User | None, str, str | None]] = []
+    system has SMTP), one e-mail per outside contact (name, address) such as a department's leader, and one
+    for the webhook robot if configured. `key` + recipient + channel is unique."""
+    targets: list[tuple[User | None, str, str | None, str]] = []
     for person in people:
-        targets.append((person, "inbox", None))
+        targets.append((person, "inbox", None, f"u{person.id}"))
         if person.email and "email" in ctx.channels:
-            targets.append((person, "email", person.email))
+            targets.append((person, "email", person.email, f"u{person.id}"))
+    if "email" in ctx.channels:
+        targets += [(None, "email", address, f"c:{address}") for _name, address in contacts]
     if "webhook" in ctx.channels:
-        targets.append((None, "webhook", None))
-    for person, channel, address in targets:
-        title, body = render(kind, **context, recipient=person.display_name if person else "各位")
-        who = f"u{person.id}" if person else "robot"
+        targets.append((None, "webhook", None, "robot"))
+    names = dict((address, name) for name, address in contacts)
+    for person, channel, address, who in targets:
+        recipient = person.display_name if person else names.get(address, "各位")
+        title, body = render(kind, **context, recipient=recipient)
         enqueue(ctx, key=f"{key}:{who}:{channel}", kind=kind.value, channel=channel, title=title, body=body,
                 subject_type=subject_type, subject_id=subject_id, recipient_id=person.id if person else None,
                 address=address, deadline_id=deadline_id)

@@ -1,6 +1,7 @@
 """Referrals: the police path end to end on the law's clocks, department isolation, escalation, bad input."""
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlmodel import func, select
 
 from domain.calendar import SHANGHAI
@@ -182,3 +183,27 @@ def test_attachments_are_checked_and_hashed(client, login, runtime, users):
     assert exe.status_code == 422
     download = client.get(f"{url}/{good.json()['id']}", headers=login("investigator"))
     assert download.content == b"%PDF-1.7 test"
+
+
+def test_the_departments_own_leader_is_told_at_the_higher_step(client, login, runtime, users, clock, database):
+    from services.runtime import Runtime
+
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE department SET leader_name = '王局长', leader_email = 'leader@gaj.example' "
+                          "WHERE code = 'gaj'"))
+    mailing = Runtime(db=runtime.db, policy=runtime.policy, clock=clock, channels=frozenset({"inbox", "email"}))
+    tip = accepted_tip(runtime, users)
+    (ref,) = propose(client, login, tip.id, dept(runtime, "gaj")).json()
+    ref = move(client, login, "investigator", move(client, login, "head", ref, "approve"), "send_letter")
+    assert deadline(ref, "police_ack")["last_day"] == "2026-09-22"
+    clock.set(at("2026-09-23T09:00"))  # past due: level 1 (liaison, handler, chief) only
+    sweep(mailing)
+    with runtime.db.read() as session:
+        assert session.exec(select(Outbox).where(Outbox.address == "leader@gaj.example")).all() == []
+    clock.set(at("2026-09-24T09:00"))  # one working day later: level 2 adds the police's own leader
+    sweep(mailing)
+    sweep(mailing)
+    with runtime.db.read() as session:
+        mails = session.exec(select(Outbox).where(Outbox.address == "leader@gaj.example")).all()
+    assert len(mails) == 1 and mails[0].channel == "email" and "王局长" in mails[0].body
+    assert REPORTER.name not in mails[0].body
