@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.enums import Channel, DeadlineStatus, InstitutionKind, OutboxStatus, Role
@@ -130,6 +130,36 @@ class ReporterIdentity(SQLModel, table=True):
     @property
     def address(self) -> str | None:
         return self.opened().get("address")
+
+
+class IdentityRelease(SQLModel, table=True):
+    """保管人放行: a custodian lets one named user read one tip's sealed identity."""
+
+    __tablename__ = "identity_release"
+    __table_args__ = (UniqueConstraint("tip_id", "user_id", name="uq_identity_release"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tip_id: int = Field(foreign_key="tip.id", index=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    released_by: int = Field(foreign_key="app_user.id")
+    released_at: datetime = _ts()
+    reason: str = Field(max_length=1000)
+
+
+class TipEvidence(SQLModel, table=True):
+    """An evidence file of a tip (举报证据), checked by type and size, kept with its SHA-256."""
+
+    __tablename__ = "tip_evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tip_id: int = Field(foreign_key="tip.id", index=True)
+    uploaded_by: int = Field(foreign_key="app_user.id")
+    uploaded_at: datetime = _ts()
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Deadline(SQLModel, table=True):

@@ -54,6 +54,8 @@ class Policy:
     deadlines: dict[str, DeadlineRule]
     max_extensions: int
     identity_readers: frozenset[Role]
+    identity_custodians: frozenset[Role]    # may release one tip's identity to a named user
+    identity_releasable: frozenset[Role]    # who may be released to (e.g. investigators)
     escalations: dict[str, EscalationRule]
     document_prefix: str = "医保"
     copy_police_to_procuratorate: bool = True
@@ -116,17 +118,23 @@ def _deadline(kind: str, raw: dict) -> DeadlineRule:
     return DeadlineRule(kind, raw.get("label", kind), amount, unit, bool(raw.get("real_name_only", False)))
 
 
+def _roles(section: dict, key: str) -> frozenset[Role]:
+    try:
+        return frozenset(Role(r) for r in section.get(key, []))
+    except ValueError as exc:
+        raise PolicyError(f"tips.{key}: {exc}") from exc
+
+
 def parse_policy(raw: dict) -> Policy:
     """Validate a policy document."""
     deadlines = {kind: _deadline(kind, body) for kind, body in raw.get("deadlines", {}).items()}
     tips = raw.get("tips", {})
-    try:
-        readers = frozenset(Role(r) for r in tips.get("identity_readers", []))
-    except ValueError as exc:
-        raise PolicyError(f"tips.identity_readers: {exc}") from exc
+    readers, custodians, releasable = (_roles(tips, key) for key in (
+        "identity_readers", "identity_custodians", "identity_releasable"))
     return Policy(
         name=raw.get("name", "unnamed"), label=raw.get("label", raw.get("name", "")),
         deadlines=deadlines, max_extensions=int(tips.get("max_extensions", 1)), identity_readers=readers,
+        identity_custodians=custodians, identity_releasable=releasable,
         escalations={kind: _escalation(kind, body) for kind, body in raw.get("escalation", {}).items()},
         document_prefix=raw.get("documents", {}).get("prefix", "医保"),
         copy_police_to_procuratorate=bool(raw.get("referrals", {}).get("copy_police_to_procuratorate", True)),

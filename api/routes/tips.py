@@ -1,14 +1,21 @@
 """Tips: register, list, read, transition, link duplicates, read the sealed identity."""
-from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from datetime import datetime
+
+from fastapi import APIRouter, Body, Depends, File, HTTPException, Query, UploadFile
+from pydantic import BaseModel
+from sqlmodel import select
 
 from api.deps import OFFICE_ROLES, allow, get_runtime
 from domain.enums import Channel, Role
+from domain.models import TipEvidence
 from domain.schemas import (
     AuditPublic, DuplicateLinkIn, ReporterPublic, TipCreate, TipPage, TipPublic, TipRegistered, TransitionIn,
 )
 from services import tip_queries as q
+from services.attachments import MAX_BYTES
 from services.context import Actor, Context
-from services.identity import read_identity
+from services.evidence import add_evidence
+from services.identity import read_identity, release_identity
 from services.runtime import Runtime
 from services.tips import link_duplicate, register_tip, transition_tip
 from states.tip import STATE_LABELS
@@ -84,3 +91,39 @@ def reporter_identity(
     with runtime.write(actor) as ctx:
         identity = read_identity(ctx, tip_id, reason=reason)
         return ReporterPublic.model_validate(identity, from_attributes=True)
+
+
+class EvidencePublic(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+@router.post("/{tip_id}/evidence", response_model=EvidencePublic, status_code=201)
+async def upload_evidence(tip_id: int, file: UploadFile = File(...), actor: Actor = Depends(office),
+                          runtime: Runtime = Depends(get_runtime)):
+    """An evidence file: type checked against its content, at most 10 MB, stored with its SHA-256."""
+    content = await file.read(MAX_BYTES + 1)
+    with runtime.write(actor) as ctx:
+        return EvidencePublic.model_validate(add_evidence(ctx, tip_id, filename=file.filename or "", content=content),
+                                             from_attributes=True)
+
+
+@router.get("/{tip_id}/evidence", response_model=list[EvidencePublic])
+def evidence(tip_id: int, actor: Actor = Depends(office), runtime: Runtime = Depends(get_runtime)):
+    with runtime.read(actor) as ctx:
+        q.get_tip(ctx.session, tip_id)
+        rows = ctx.session.exec(select(TipEvidence).where(TipEvidence.tip_id == tip_id).order_by(TipEvidence.id))
+        return [EvidencePublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/{tip_id}/reporter/releases", status_code=201)
+def release_reporter(tip_id: int, user_id: int = Body(embed=True, gt=0), reason: str = Body(embed=True, max_length=1000),
+                     actor: Actor = Depends(office), runtime: Runtime = Depends(get_runtime)) -> dict:
+    """保管人放行: the custodian lets one named investigator read this tip's sealed identity."""
+    with runtime.write(actor) as ctx:
+        release = release_identity(ctx, tip_id, user_id=user_id, reason=reason)
+        return {"tip_id": release.tip_id, "user_id": release.user_id}
