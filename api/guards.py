@@ -14,7 +14,7 @@ SECURITY_HEADERS = {
                                "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make Chromium send Origin: null on our own forms
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
