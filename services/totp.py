@@ -1,10 +1,11 @@
 """Time-based one-time passwords (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits), as authenticator apps use."""
 import base64
+import binascii
 import hashlib
 import hmac
 import secrets
 import struct
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 STEP_S, DIGITS = 30, 6
@@ -24,9 +25,10 @@ def code_at(secret: str, moment: datetime) -> str:
 
 def verify(secret: str, code: str, moment: datetime, *, window: int = 1) -> bool:
     """Accept the current code and `window` steps either side (clock drift), compared in constant time."""
-    from datetime import timedelta
-
-    candidates = (code_at(secret, moment + timedelta(seconds=STEP_S * k)) for k in range(-window, window + 1))
+    try:
+        candidates = [code_at(secret, moment + timedelta(seconds=STEP_S * k)) for k in range(-window, window + 1)]
+    except (binascii.Error, ValueError):  # not a base32 secret
+        return False
     return any(hmac.compare_digest(candidate, code.strip()) for candidate in candidates)
 
 

@@ -26,7 +26,7 @@ class TotpSetup(BaseModel):
 
 
 class TotpEnable(BaseModel):
-    secret: str = Field(min_length=32, max_length=32)
+    secret: str = Field(min_length=32, max_length=32, pattern=r"^[A-Z2-7]{32}$")
     code: str = Field(min_length=6, max_length=6, pattern=r"^\d{6}$")
 
 
