@@ -2,7 +2,7 @@
 (联席会议) and its decided matters, and information reports (信息报告)."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from domain.types import UTCDateTime, utcnow
@@ -145,7 +145,9 @@ class InfoReport(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(_in("kind", ("weekly", "monthly", "major")), name="ck_info_kind"),
         CheckConstraint(_in("status", ("due", "submitted", "accepted", "returned")), name="ck_info_status"),
-        UniqueConstraint("reporter_id", "kind", "period_start"),
+        # one weekly/monthly row per reporter and period; major reports are as many as there are matters
+        Index("uq_info_report_period", "reporter_id", "kind", "period_start", unique=True,
+              sqlite_where=text("kind <> 'major'"), postgresql_where=text("kind <> 'major'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -159,3 +161,8 @@ class InfoReport(SQLModel, table=True):
     content: str | None = Field(default=None, max_length=8000)
     submitted_at: datetime | None = _ts(default=None)
     late: bool = False
+    version: int = 1
+    due_at: datetime | None = _ts(default=None)             # weekly/monthly: the deadline; major: found + hours
+    found_at: datetime | None = _ts(default=None)           # major: when the matter was found
+    category: str | None = Field(default=None, max_length=10)  # major: case (重大案情) | opinion (重大舆情)
+    review_note: str | None = Field(default=None, max_length=1000)  # why it was returned (补正)

@@ -16,6 +16,15 @@ class MessageKind(StrEnum):
     REFERRAL_UPDATED = "referral_updated"
     FINDING_ISSUED = "finding_issued"
     QUARTER_UNPLANNED = "quarter_unplanned"
+    MEETING_DUE = "meeting_due"
+    MEETING_TOPICS = "meeting_topics"
+    MEETING_APPROVAL = "meeting_approval"
+    MEETING_NOTICE = "meeting_notice"
+    MEETING_MINUTES = "meeting_minutes"
+    MATTER_ASSIGNED = "matter_assigned"
+    MATTER_NAMED = "matter_named"
+    INFO_REPORT_RECEIVED = "info_report_received"
+    INFO_REPORT_MAJOR = "info_report_major"
 
 
 def render(kind: MessageKind, **context) -> tuple[str, str]:

@@ -33,6 +33,10 @@ DESCRIBERS = {
     "referral": "services.referrals:describe_referral",
     "reward": "services.rewards:describe_reward",
     "finding": "services.supervision:describe_finding",
+    "meeting": "services.meetings:describe_meeting",
+    "minutes_receipt": "services.minutes:describe_receipt",
+    "decided_matter": "services.minutes:describe_matter",
+    "info_report": "services.info_reports:describe_info_report",
 }
 
 

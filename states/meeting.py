@@ -25,6 +25,7 @@ class MeetingMachine(StateMachine):
     hold = notice_sent.to(held)
     draft_minutes = held.to(minutes_drafted) | minutes_drafted.to.itself(internal=True)
     approve_minutes = minutes_drafted.to(minutes_approved)
+    return_minutes = minutes_drafted.to(held)
     issue_minutes = minutes_approved.to(minutes_issued)
 
 
@@ -45,14 +46,35 @@ class MatterMachine(StateMachine):
 
 OFFICE = frozenset({Role.MEETING_OFFICE})
 CONVENER = frozenset({Role.CONVENER})
+SYSTEM_ONLY = frozenset()  # issue_minutes: only the minutes-distribution flow, after it has sent them
 MEETING_EVENT_ROLES = {"open_topics": OFFICE, "propose_agenda": OFFICE, "approve_agenda": CONVENER,
                        "return_agenda": CONVENER, "send_notice": OFFICE, "hold": OFFICE, "draft_minutes": OFFICE,
-                       "approve_minutes": CONVENER, "issue_minutes": OFFICE}
+                       "approve_minutes": CONVENER, "return_minutes": CONVENER, "issue_minutes": SYSTEM_ONLY}
 MATTER_EVENT_ROLES = {"start": frozenset({Role.LIAISON}), "report_progress": frozenset({Role.LIAISON}),
                       "verify": OFFICE, "send_back": OFFICE}
 EVENT_LABELS = {"open_topics": "征集议题", "propose_agenda": "提交议题", "approve_agenda": "审定议题",
                 "return_agenda": "退回议题", "send_notice": "发送会议通知", "hold": "记录召开", "draft_minutes": "起草纪要",
-                "approve_minutes": "审定纪要", "issue_minutes": "印发纪要", "start": "开始办理",
+                "approve_minutes": "审定纪要", "return_minutes": "退回纪要", "issue_minutes": "印发纪要", "start": "开始办理",
                 "report_progress": "报送进展", "verify": "核实办结", "send_back": "退回继续办理"}
 MEETING_STATE_LABELS = {s.value: s.name for s in MeetingMachine.states}
 MATTER_STATE_LABELS = {s.value: s.name for s in MatterMachine.states}
+
+
+class InfoReportMachine(StateMachine):
+    """信息报告: due, submitted (paper, network or phone), then accepted or returned for correction (补正)."""
+
+    due = State("待报送", initial=True, value="due")
+    submitted = State("已报送", value="submitted")
+    accepted = State("已接收", final=True, value="accepted")
+    returned = State("退回补正", value="returned")
+
+    submit = due.to(submitted) | returned.to(submitted)
+    accept = submitted.to(accepted)
+    return_report = submitted.to(returned)
+
+
+REPORTERS = frozenset({Role.GRID_INSPECTOR, Role.TOWNSHIP_ADMIN})
+INFO_EVENT_ROLES = {"submit": REPORTERS, "accept": frozenset({Role.TOWNSHIP_ADMIN, Role.MEETING_OFFICE}),
+                    "return_report": frozenset({Role.TOWNSHIP_ADMIN, Role.MEETING_OFFICE})}
+INFO_EVENT_LABELS = {"submit": "报送", "accept": "接收", "return_report": "退回补正"}
+INFO_STATE_LABELS = {s.value: s.name for s in InfoReportMachine.states}

@@ -43,7 +43,7 @@ def test_sweep_and_relay_flows_escalate_and_deliver_once(prefect_server, process
 
 def test_deployments_run_on_shanghai_cron_schedules():
     built = {d.name: d for d in deployments(get_settings())}
-    assert set(built) == {"deadline-sweep", "notification-relay"}
+    assert set(built) == {"deadline-sweep", "notification-relay", "minutes-distribution", "coordination-sweep"}
     for deployment in built.values():
         (schedule,) = deployment.schedules
         assert schedule.schedule.cron == "* * * * *" and schedule.schedule.timezone == "Asia/Shanghai"

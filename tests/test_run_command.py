@@ -10,6 +10,9 @@ import httpx
 from tests.test_relay import free_port
 
 
+DEPLOYMENTS = {"deadline-sweep", "notification-relay", "minutes-distribution", "coordination-sweep"}
+
+
 def wait_for(url: str, process: subprocess.Popen, timeout_s: float = 150) -> httpx.Response:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -44,10 +47,10 @@ def test_run_command_starts_everything_and_ctrl_c_stops_it(tmp_path):
         api = f"http://127.0.0.1:{prefect_port}/api"
         deadline = time.monotonic() + 60
         names: set[str] = set()
-        while names != {"deadline-sweep", "notification-relay"} and time.monotonic() < deadline:
+        while names != DEPLOYMENTS and time.monotonic() < deadline:
             names = {d["name"] for d in httpx.post(f"{api}/deployments/filter", json={}).json()}
             time.sleep(1)
-        assert names == {"deadline-sweep", "notification-relay"}
+        assert names == DEPLOYMENTS
         assert _first_completed_run(api) is not None  # the scheduler really fires (cron, every minute)
         children = children_of(process.pid)
         assert len(children) >= 2  # Prefect server and the API
