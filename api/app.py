@@ -11,8 +11,8 @@ from api.guards import Limits
 from api.auth import Tokens
 from api.pages import router as pages_router
 from api.routes import (
-    auth, calendar, deadlines, escalations, inbox, info_reports, meetings, outbox, public, referrals, registry, rewards,
-    supervision, tips, users,
+    auth, calendar, deadlines, documents, escalations, inbox, info_reports, meetings, outbox, public, referrals,
+    registry, rewards, supervision, tips, users,
 )
 from db.engine import Database
 from services.runtime import runtime_from_settings, system_clock
@@ -33,7 +33,7 @@ def create_app(
     app.state.tokens = Tokens(settings.secret_key, settings.session_hours * 3600)
     api = APIRouter(prefix="/api/v1")
     for module in (auth, tips, referrals, rewards, supervision, meetings, info_reports, deadlines, calendar, public,
-                   registry, escalations, inbox, outbox, users):
+                   registry, escalations, inbox, outbox, users, documents):
         api.include_router(module.router)
     api.add_api_route("/health", lambda: {"status": "ok"}, methods=["GET"], tags=["meta"])
     app.include_router(api)

@@ -7,8 +7,9 @@ from db.engine import get_database
 
 app = FastAPI()
 database = get_database()
+ID = "INTEGER PRIMARY KEY" if database.is_sqlite else "SERIAL PRIMARY KEY"  # both autoincrement
 with database.write() as session:
-    session.execute(text("CREATE TABLE IF NOT EXISTS bench_row (id INTEGER PRIMARY KEY, facts TEXT NOT NULL)"))
+    session.execute(text(f"CREATE TABLE IF NOT EXISTS bench_row (id {ID}, facts TEXT NOT NULL)"))
 
 
 @app.get("/api/v1/health")
