@@ -4,15 +4,14 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import select
 
-from api.errors import status_of
 from api.pages.common import PageRoute, form_data, office_actor, redirect, render
-from api.pages.forms import duplicate_input, transition_input, translate
+from api.pages.forms import duplicate_input, form_failure, transition_input
 from domain.enums import Role
 from domain.models import User
 from domain.schemas import DuplicateLinkIn, ReporterPublic, TipPublic, TransitionIn
 from services import tip_queries as q
 from services.context import Actor, Context
-from services.errors import Forbidden, InvalidInput, ServiceError, StaleVersion, TransitionRefused
+from services.errors import ServiceError
 from services.identity import read_identity
 from services.tips import DUPLICATE_ROLES, link_duplicate, transition_tip
 from states.tip import EVENT_LABELS
@@ -72,17 +71,10 @@ def render_detail(request: Request, actor: Actor, tip_id: int, *, status: int = 
 
 
 def failed(request: Request, actor: Actor, tip_id: int, form_id: str, form: dict, exc: Exception) -> Response:
-    """Re-render the detail after a refused form: 422 beside the fields, 409 conflict, 403 role."""
-    title = FORM_TITLES.get(form_id, "操作")
-    if isinstance(exc, (ValidationError, InvalidInput)):
-        errors = translate(exc) if isinstance(exc, ValidationError) else {exc.field: exc.message}
-        message = f"“{title}”未能提交：" + "；".join(errors.values())
-        return render_detail(request, actor, tip_id, status=422, message=message,
-                             errors={form_id: errors}, values={form_id: form})
-    if isinstance(exc, (TransitionRefused, StaleVersion, Forbidden)):
-        return render_detail(request, actor, tip_id, status=status_of(exc), message=exc.message,
-                             values={form_id: form})
-    raise exc
+    """Re-render the detail after a refused form, keeping what was typed."""
+    status, message, errors = form_failure(exc, FORM_TITLES.get(form_id, "操作"))
+    return render_detail(request, actor, tip_id, status=status, message=message,
+                         errors={form_id: errors} if errors else {}, values={form_id: form})
 
 
 @router.get("/tips/{tip_id}")

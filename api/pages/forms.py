@@ -1,6 +1,9 @@
 """Form fields to the services' input models, and pydantic errors to Chinese messages per form field."""
 from pydantic import ValidationError
 
+from api.errors import status_of
+from services.errors import Forbidden, InvalidInput, StaleVersion, TransitionRefused
+
 # Fields entered by choosing from a list: a missing or malformed value means "choose one".
 CHOICES = {"channel", "institution_id", "anonymous", "ground", "finding", "handler_id", "event"}
 PATTERN_MESSAGES = {
@@ -94,3 +97,14 @@ def translate(exc: ValidationError) -> dict[str, str]:
         items = [part for part in error["loc"] if isinstance(part, int)]
         errors.setdefault(field, f"第 {items[0] + 1} 项：{text}" if items else text)
     return errors
+
+
+def form_failure(exc: Exception, title: str) -> tuple[int, str, dict[str, str]]:
+    """How a refused form is shown again: (status, message, errors by field). Bad input is 422 with the
+    messages beside the fields; a refused transition, stale version or role keeps its own status."""
+    if isinstance(exc, (ValidationError, InvalidInput)):
+        errors = translate(exc) if isinstance(exc, ValidationError) else {exc.field: exc.message}
+        return 422, f"“{title}”未能提交：" + "；".join(errors.values()), errors
+    if isinstance(exc, (TransitionRefused, StaleVersion, Forbidden)):
+        return status_of(exc), exc.message, {}
+    raise exc

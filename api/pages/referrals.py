@@ -4,9 +4,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from api.errors import status_of
 from api.pages.common import OFFICE_ROLES, PageRoute, form_data, office_actor, redirect, render, roles_actor
-from api.pages.forms import translate
+from api.pages.forms import form_failure
 from api.pages.referral_views import (
     COPY_MARK, copy_only, deadline_view, event_forms, referral_history, referral_row, transition_input,
 )
@@ -15,7 +14,7 @@ from domain.referral_schemas import ReferralTransitionIn
 from services.attachments import MAX_BYTES, add_attachment
 from services.clock_control import CLOCK_ROLES
 from services.context import Actor, Context
-from services.errors import Forbidden, InvalidInput, ServiceError, StaleVersion, TransitionRefused
+from services.errors import InvalidInput, ServiceError
 from services.referral_queries import list_referrals, referral_public
 from services.referrals import load_visible, transition_referral
 from states.referral import EVENT_LABELS, STATE_LABELS
@@ -58,17 +57,10 @@ def render_detail(request: Request, actor: Actor, referral_id: int, *, status: i
 
 
 def failed(request: Request, actor: Actor, referral_id: int, form_id: str, form: dict, exc: Exception) -> Response:
-    """Re-render after a refused form: 422 beside the fields, 409 conflict, 403 role; typed values kept."""
-    title = FORM_TITLES.get(form_id, "操作")
-    if isinstance(exc, (ValidationError, InvalidInput)):
-        errors = translate(exc) if isinstance(exc, ValidationError) else {exc.field: exc.message}
-        message = f"“{title}”未能提交：" + "；".join(errors.values())
-        return render_detail(request, actor, referral_id, status=422, message=message,
-                             errors={form_id: errors}, values={form_id: form})
-    if isinstance(exc, (TransitionRefused, StaleVersion, Forbidden)):
-        return render_detail(request, actor, referral_id, status=status_of(exc), message=exc.message,
-                             values={form_id: form})
-    raise exc
+    """Re-render the detail after a refused form, keeping what was typed."""
+    status, message, errors = form_failure(exc, FORM_TITLES.get(form_id, "操作"))
+    return render_detail(request, actor, referral_id, status=status, message=message,
+                         errors={form_id: errors} if errors else {}, values={form_id: form})
 
 
 @router.get("/referrals/{referral_id}")
