@@ -19,6 +19,9 @@ class DeadlineRule:
     amount: int
     unit: Unit
     real_name_only: bool = False
+    # A window (e.g. the 3 days in which we may ask for reconsideration) lapses quietly when it passes:
+    # the sweep closes it instead of escalating, since nobody has missed a duty.
+    window: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,8 @@ def _deadline(kind: str, raw: dict) -> DeadlineRule:
         raise PolicyError(f"deadlines.{kind}: needs amount and a unit in {[u.value for u in Unit]}") from exc
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
         raise PolicyError(f"deadlines.{kind}.amount must be a whole number >= 0")
-    return DeadlineRule(kind, raw.get("label", kind), amount, unit, bool(raw.get("real_name_only", False)))
+    return DeadlineRule(kind, raw.get("label", kind), amount, unit, bool(raw.get("real_name_only", False)),
+                        bool(raw.get("window", False)))
 
 
 def _roles(section: dict, key: str) -> frozenset[Role]:

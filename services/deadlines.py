@@ -16,7 +16,13 @@ def planned_steps(ctx: Context, deadline: Deadline) -> list[PlannedStep]:
     return _plan(deadline, ctx.policy, ctx.calendar)
 
 
+WINDOW_CLOSES = "window-closed"
+
+
 def _plan(deadline: Deadline, policy: Policy, calendar: WorkCalendar) -> list[PlannedStep]:
+    rule = policy.deadlines.get(deadline.kind)
+    if rule is not None and rule.window:
+        return [PlannedStep(WINDOW_CLOSES, 0, deadline.due_at, ())]
     period = Period(deadline.start_at, deadline.due_at, deadline.last_day, deadline.amount, Unit(deadline.unit))
     return plan_steps(period, policy.escalation(deadline.kind), calendar)
 

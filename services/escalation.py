@@ -14,7 +14,7 @@ from domain.models import Deadline, DeadlineStep, Department, User
 from notifications.templates import MessageKind, render
 from services import audit
 from services.context import SYSTEM, Context
-from services.deadlines import planned_steps, schedule_next
+from services.deadlines import WINDOW_CLOSES, planned_steps, schedule_next
 from services.outbox import notify
 from services.runtime import Runtime
 from services.subjects import SubjectInfo, describe, expiry_action
@@ -67,6 +67,9 @@ def advance_deadline(ctx: Context, deadline_id: int) -> list[str]:
 
 def _take_step(ctx: Context, deadline: Deadline, info: SubjectInfo, step: PlannedStep) -> None:
     """Record the step and queue its messages; a reminder overtaken by the deadline is only recorded."""
+    if step.code == WINDOW_CLOSES:
+        _close_window(ctx, deadline, step)
+        return
     skipped = step.is_reminder and ctx.now >= deadline.due_at
     people = [] if skipped else recipients(ctx.session, step.notify, info)
     ctx.session.add(DeadlineStep(deadline_id=deadline.id, code=step.code, level=step.level, at=ctx.now,
@@ -86,6 +89,14 @@ def _take_step(ctx: Context, deadline: Deadline, info: SubjectInfo, step: Planne
     audit.record(ctx, subject_type=deadline.subject_type, subject_id=deadline.subject_id, action=action,
                  detail={"deadline": deadline.kind, "step": step.code, "level": step.level, "label": step.label,
                          "notified": [p.display_name for p in people]})
+
+
+def _close_window(ctx: Context, deadline: Deadline, step: PlannedStep) -> None:
+    """A window that passed unused simply closes (recorded on the subject; nobody is chased)."""
+    ctx.session.add(DeadlineStep(deadline_id=deadline.id, code=step.code, level=0, at=ctx.now, notified=[]))
+    deadline.status, deadline.closed_at = DeadlineStatus.CANCELLED, ctx.now
+    audit.record(ctx, subject_type=deadline.subject_type, subject_id=deadline.subject_id, action="window_closed",
+                 detail={"deadline": deadline.kind})
 
 
 def _department_leader(session: Session, names: tuple[str, ...], info: SubjectInfo) -> list[tuple[str, str]]:

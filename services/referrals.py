@@ -30,16 +30,17 @@ NOT_REFERABLE_KINDS = {"office", "procuratorate", "government", "township"}
 
 STARTS: dict[str, tuple[str, ...]] = {
     "propose": ("referral_approval",), "approve": ("referral_send",), "send_letter": ("police_ack", "department_ack"),
-    "sign": ("police_decision",), "request_supplement": ("supplement",), "supply": ("police_decision",),
+    "sign": ("police_decision", "supplement_notice"), "request_supplement": ("supplement",), "supply": ("police_decision",),
     "decline": ("reconsideration_request",), "request_reconsideration": ("reconsideration_decision",),
     "uphold": ("supervision_request",), "file": ("exhibits_handover",), "track": ("outcome_check",),
     "acknowledge": ("department_reply",),
 }
 STOPS: dict[str, set[str]] = {
     "approve": {"referral_approval"}, "refuse": {"referral_approval"}, "send_letter": {"referral_send"},
-    "sign": {"police_ack"}, "acknowledge": {"department_ack"}, "request_supplement": {"police_decision"},
-    "supply": {"supplement"}, "forward": {"police_decision"}, "decline": {"police_decision"},
-    "file": {"police_decision", "reconsideration_decision"}, "request_reconsideration": {"reconsideration_request"},
+    "sign": {"police_ack"}, "acknowledge": {"department_ack"},
+    "request_supplement": {"police_decision", "supplement_notice"}, "supply": {"supplement"},
+    "forward": {"police_decision", "supplement_notice"}, "decline": {"police_decision", "supplement_notice"},
+    "file": {"police_decision", "reconsideration_decision", "supplement_notice"}, "request_reconsideration": {"reconsideration_request"},
     "uphold": {"reconsideration_decision"}, "propose_supervision": {"supervision_request"},
     "return_to_admin": {"reconsideration_request", "supervision_request"}, "hand_over": {"exhibits_handover"},
     "reply": {"department_reply"},
@@ -106,8 +107,8 @@ def load_visible(ctx: Context, referral_id: int, *, for_update: bool = False) ->
 OFFICE_VIEWERS = frozenset({Role.DESK_CLERK, Role.INVESTIGATOR, Role.SECTION_CHIEF, Role.HEAD, Role.AUDITOR,
                             Role.ADMIN})
 # The receiving department's own clocks; every other referral clock is the office's job.
-RECEIVER_CLOCKS = frozenset({"police_ack", "police_decision", "reconsideration_decision", "department_ack",
-                             "department_reply"})
+RECEIVER_CLOCKS = frozenset({"police_ack", "police_decision", "supplement_notice", "reconsideration_decision",
+                             "department_ack", "department_reply"})
 
 
 def may_see(actor: Actor, referral: Referral) -> bool:

@@ -207,3 +207,26 @@ def test_the_departments_own_leader_is_told_at_the_higher_step(client, login, ru
         mails = session.exec(select(Outbox).where(Outbox.address == "leader@gaj.example")).all()
     assert len(mails) == 1 and mails[0].channel == "email" and "王局长" in mails[0].body
     assert REPORTER.name not in mails[0].body
+
+
+def test_windows_lapse_quietly_and_the_24_hour_supplement_window_is_tracked(client, login, runtime, users, clock):
+    tip = accepted_tip(runtime, users)
+    (ref,) = propose(client, login, tip.id, dept(runtime, "gaj")).json()
+    ref = move(client, login, "investigator", move(client, login, "head", ref, "approve"), "send_letter")
+    clock.set(at("2026-09-22T09:00"))
+    ref = move(client, login, "police", ref, "sign")
+    window = deadline(ref, "supplement_notice")
+    assert window["unit"] == "hours" and window["due_at"].startswith("2026-09-23T01:00")
+    ref = move(client, login, "police", ref, "decline", decision_doc_no="界公不立字〔2026〕9号", reason="不构成犯罪")
+    statuses = {d["kind"]: d["status"] for d in ref["deadlines"]}
+    assert statuses["supplement_notice"] == "met" and statuses["reconsideration_request"] == "open"
+    clock.set(at("2026-09-29T09:00"))  # the 3-day reconsideration window passed unused
+    sweep(runtime)
+    ref = client.get(f"/api/v1/referrals/{ref['id']}", headers=login("chief")).json()
+    assert {d["kind"]: d["status"] for d in ref["deadlines"]}["reconsideration_request"] == "cancelled"
+    with runtime.db.read() as session:
+        told = session.exec(select(Outbox).where(Outbox.subject_type == "referral")).all()
+        actions = session.exec(select(AuditEntry.action).where(AuditEntry.subject_id == ref["id"],
+                                                               AuditEntry.subject_type == "referral")).all()
+    assert not any("reconsideration" in row.key or "超期" in row.title for row in told)  # nobody chased
+    assert "window_closed" in actions
