@@ -57,7 +57,8 @@ def run_stack(settings: Settings, *, host: str, port: int, prefect: bool = True)
     """Start everything and block until Ctrl-C (or a child dies); then stop every child."""
     state = settings.state_dir
     state.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, like Ctrl-C
+    for signum in (signal.SIGINT, signal.SIGTERM):  # also when started as a background job (SIGINT ignored)
+        signal.signal(signum, _interrupt)
     env = prefect_environment(settings)
     with ExitStack() as stack:
         if prefect and "PREFECT_API_URL" not in os.environ:
