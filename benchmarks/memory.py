@@ -21,6 +21,15 @@ def tree(pid: int) -> list[int]:
     return [pid] + [grand for child in children for grand in tree(child)]
 
 
+def _name(pid: int) -> str:
+    """A short label: 'prefect server', 'uvicorn api.main:app', a flow run, or the launcher."""
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        args = [a.decode() for a in cmdline.read().split(b"\0") if a]
+    text = " ".join(args[1:4])
+    return "prefect server" if "server" in text else "api (uvicorn)" if "uvicorn" in text else \
+        "launcher + served flows" if "fundwatch" in text else f"flow run ({text[:40]})"
+
+
 def main() -> dict:
     state = tempfile.mkdtemp()
     port, prefect_port = free_port(), free_port()
@@ -37,7 +46,7 @@ def main() -> dict:
             except httpx.HTTPError:
                 time.sleep(0.5)
         time.sleep(20)  # let the served flows settle
-        processes = {pid: rss_mb(pid) for pid in tree(process.pid)}
+        processes = {f"{pid} {_name(pid)}": rss_mb(pid) for pid in tree(process.pid)}
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
