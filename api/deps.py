@@ -29,14 +29,14 @@ def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -
 def optional_user(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> User | None:
-    """The logged-in, active user, or None."""
+    """The logged-in, active user whose token is of their current session epoch, or None."""
     token = _token(request, credentials)
-    uid = request.app.state.tokens.user_id(token) if token else None
-    if uid is None:
+    claims = request.app.state.tokens.claims(token) if token else None
+    if claims is None:
         return None
     with request.app.state.runtime.db.read() as session:
-        user = session.get(User, uid)
-    return user if user is not None and user.active else None
+        user = session.get(User, claims[0])
+    return user if user is not None and user.active and user.session_epoch == claims[1] else None
 
 
 def current_user(user: User | None = Depends(optional_user)) -> User:

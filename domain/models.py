@@ -47,6 +47,7 @@ class User(SQLModel, table=True):
     department_id: int | None = Field(default=None, foreign_key="department.id")
     email: str | None = Field(default=None, max_length=120)
     totp_secret: str | None = Field(default=None, max_length=64)  # set: a second factor is required
+    session_epoch: int = 0  # raised at log-out and password change: older tokens stop working
     active: bool = True
     created_at: datetime = _ts(default_factory=utcnow)
 

@@ -61,7 +61,14 @@ def change_own_password(ctx: Context, *, current: str, new: str) -> None:
         raise InvalidInput("current", "当前密码不正确")
     check_password(new, username=user.username)
     user.password_hash = hash_password(new)
+    user.session_epoch += 1  # sessions opened with the old password end
     audit.record(ctx, subject_type="user", subject_id=user.id, action="password_changed")
+
+
+def end_sessions(ctx: Context) -> None:
+    """Log out everywhere: tokens carry the epoch they were issued in, so raising it ends them all."""
+    user = _user(ctx, ctx.actor.id)
+    user.session_epoch += 1
 
 
 def enable_totp(ctx: Context, *, secret: str, code: str) -> None:

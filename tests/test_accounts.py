@@ -67,3 +67,26 @@ def test_totp_codes_match_the_rfc_6238_reference():
     secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # base32 of the RFC's ASCII "12345678901234567890"
     assert totp.code_at(secret, datetime.fromtimestamp(59, timezone.utc)) == "287082"
     assert totp.code_at(secret, datetime.fromtimestamp(1111111109, timezone.utc)) == "081804"
+
+
+def test_log_out_ends_every_session_of_the_user(client, login):
+    first = client.post("/api/v1/auth/token", json={"username": "desk", "password": DEMO_PASSWORD}).json()
+    second = client.post("/api/v1/auth/token", json={"username": "desk", "password": DEMO_PASSWORD}).json()
+    old = {"Authorization": f"Bearer {first['access_token']}"}
+    assert client.get("/api/v1/auth/me", headers=old).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {second['access_token']}"}
+                       ).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=old).status_code == 401  # a copied token is dead too
+    client.post("/login", data={"username": "chief", "password": DEMO_PASSWORD})
+    cookie = client.cookies.get("fw_session")
+    assert client.get("/tips").status_code == 200
+    client.post("/logout")
+    client.cookies.set("fw_session", cookie)  # someone kept a copy of the cookie
+    assert client.get("/tips", follow_redirects=False).status_code == 303
+
+
+def test_a_password_change_ends_sessions_opened_with_the_old_one(client, login):
+    headers = login("investigator")
+    assert client.post("/api/v1/me/password", json={"current": DEMO_PASSWORD, "new": "Another2026pw"},
+                       headers=headers).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401

@@ -4,8 +4,10 @@ from fastapi.responses import Response
 
 from api.auth import SESSION_COOKIE
 from api.pages.common import START, PageRoute, form_data, known_user, redirect, render, safe_next
+from api.deps import actor_of
 from api.routes.auth import throttled_authenticate
 from domain.models import User
+from services.user_admin import end_sessions
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -38,7 +40,8 @@ def login(request: Request, form: dict[str, str] = Depends(form_data)) -> Respon
         return _refused(request, username, target, refused.detail, refused.status_code)
     response = redirect(target)
     tokens = request.app.state.tokens
-    response.set_cookie(SESSION_COOKIE, tokens.issue(user.id), max_age=tokens.max_age_s, path="/",
+    token = tokens.issue(user.id, user.session_epoch)
+    response.set_cookie(SESSION_COOKIE, token, max_age=tokens.max_age_s, path="/",
                         httponly=True, samesite="lax", secure=_secure(request))
     return response
 
@@ -55,8 +58,11 @@ def _secure(request: Request) -> bool:
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    """Drop the session cookie."""
+def logout(request: Request, user: User | None = Depends(known_user)) -> Response:
+    """End the session everywhere (every earlier token stops working) and drop the cookie."""
+    if user is not None:
+        with request.app.state.runtime.write(actor_of(user)) as ctx:
+            end_sessions(ctx)
     response = redirect("/login")
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
     return response

@@ -4,12 +4,13 @@ import logging
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from api.deps import current_user, get_runtime
+from api.deps import actor_of, current_user, get_runtime
 from api.guards import client_key
 from domain.enums import ROLE_LABELS, Role
 from domain.models import User
 from services.runtime import Runtime
 from services import totp
+from services.user_admin import end_sessions
 from services.users import authenticate
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -47,7 +48,14 @@ def user_public(user: User) -> UserPublic:
 def login(body: LoginIn, request: Request, runtime: Runtime = Depends(get_runtime)) -> TokenOut:
     """Password for a token; repeated failures for one name from one client are throttled (429)."""
     user = throttled_authenticate(request, runtime, body.username, body.password, body.otp)
-    return TokenOut(access_token=request.app.state.tokens.issue(user.id), user=user_public(user))
+    return TokenOut(access_token=request.app.state.tokens.issue(user.id, user.session_epoch), user=user_public(user))
+
+
+@router.post("/logout", status_code=204)
+def logout(user: User = Depends(current_user), runtime: Runtime = Depends(get_runtime)) -> None:
+    """End every session of this user: all tokens issued so far stop working."""
+    with runtime.write(actor_of(user)) as ctx:
+        end_sessions(ctx)
 
 
 def throttled_authenticate(request: Request, runtime: Runtime, username: str, password: str,
