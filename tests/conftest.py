@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
@@ -22,6 +21,7 @@ from domain.policy import load_policy
 from services.demo import DEMO_PASSWORD, load_reference
 from services.runtime import Runtime
 from settings import Settings
+from tests.page_client import PageClient
 
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_ENABLED", "false")
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -118,7 +118,7 @@ def app(database, clock, users):
 @pytest.fixture
 def client(app):
     # Like a browser on our own pages: unsafe requests name their origin (the CSRF guard checks it).
-    with TestClient(app, headers={"Origin": "http://testserver"}) as test_client:
+    with PageClient(app, headers={"Origin": "http://testserver"}) as test_client:
         yield test_client
 
 

@@ -2,6 +2,7 @@
 from fastapi.testclient import TestClient
 
 from services.demo import DEMO_PASSWORD
+from tests.page_client import PageClient
 
 
 def test_every_answer_carries_security_headers(client):
@@ -53,3 +54,29 @@ def test_a_cross_site_form_post_with_the_session_cookie_is_refused(client, login
     assert referer.status_code == 403
     ours = client.post("/logout", follow_redirects=False)
     assert ours.status_code == 303
+
+
+def test_a_page_form_without_its_token_is_refused_and_changes_nothing(client, login):
+    client.post("/login", data={"username": "chief", "password": DEMO_PASSWORD})
+    page = client.get("/tips/new")
+    assert 'name="csrf_token" value="' in page.text
+    form = {"channel": "phone", "institution_id": "1", "facts": "某医院虚构诊疗项目套取医保基金，涉及多名参保人。",
+            "anonymity": "anonymous"}
+    before = client.get("/api/v1/tips", headers=login("chief")).json()
+    missing = client.post("/tips/new", data=form, csrf=False)
+    forged = client.post("/tips/new", data={**form, "csrf_token": "0" * 64}, csrf=False)
+    assert missing.status_code == forged.status_code == 403
+    assert "表单已失效" in missing.text
+    assert client.get("/api/v1/tips", headers=login("chief")).json() == before
+    assert client.post("/tips/new", data=form).status_code == 201
+
+
+def test_the_form_token_is_bound_to_the_browser_cookie(app):
+    first, second = PageClient(app), PageClient(app)
+    first.get("/login")
+    second.get("/login")
+    assert first.cookies.get("fw_csrf") != second.cookies.get("fw_csrf")
+    stolen = first.form_token()
+    refused = second.post("/login", data={"username": "chief", "password": DEMO_PASSWORD, "csrf_token": stolen},
+                          csrf=False)
+    assert refused.status_code == 403

@@ -5,6 +5,8 @@ from datetime import date, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.page_client import PageClient
+
 from api.auth import SESSION_COOKIE
 from domain.calendar import SHANGHAI, WorkCalendar
 from services.demo import DEMO_PASSWORD
@@ -19,7 +21,7 @@ def browser(app):
     opened: list[TestClient] = []
 
     def _open(username: str | None = None) -> TestClient:
-        client = TestClient(app)
+        client = PageClient(app)
         opened.append(client)
         if username:
             response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD},

@@ -4,6 +4,8 @@ from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
+
+from tests.page_client import PageClient
 from sqlmodel import func, select
 
 from domain.calendar import SHANGHAI
@@ -29,7 +31,7 @@ def browser(app):
     opened: list[TestClient] = []
 
     def _open(username: str) -> TestClient:
-        client = TestClient(app)
+        client = PageClient(app)
         opened.append(client)
         form = client.get("/login").text
         target = re.search(r'name="next" value="([^"]*)"', form).group(1)

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from api.deps import OFFICE_ROLES, actor_of, optional_user
+from api.pages import csrf
 from api.errors import status_of
 from domain.calendar import SHANGHAI
 from domain.enums import CHANNEL_LABELS, FINDING_LABELS, REJECTION_GROUND_LABELS, ROLE_LABELS, Role
@@ -59,6 +60,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(local=local_time, money=money)
+    env.globals["csrf_field"] = jinja2.pass_context(lambda context: csrf.hidden_field(context["request"]))
     env.globals.update(
         CHANNEL_LABELS=CHANNEL_LABELS, FINDING_LABELS=FINDING_LABELS, ROLE_LABELS=ROLE_LABELS,
         REJECTION_GROUND_LABELS=REJECTION_GROUND_LABELS, STATE_LABELS=STATE_LABELS, EVENT_LABELS=EVENT_LABELS,
@@ -109,7 +111,9 @@ def render(request: Request, name: str, context: dict | None = None, *, status: 
     context = {**base, **(context or {})}
     for hook in CONTEXT_HOOKS.get(name, ()):
         context.update(hook(request, context))
-    return templates.TemplateResponse(request, name, context, status_code=status, headers=NO_STORE)
+    response = templates.TemplateResponse(request, name, context, status_code=status, headers=NO_STORE)
+    csrf.set_cookie(request, response)
+    return response
 
 
 def error_page(request: Request, message: str, status: int) -> Response:
