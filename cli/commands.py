@@ -6,7 +6,8 @@ from db.engine import get_database
 from db.migrate import upgrade
 from domain.calendar import CalendarDataError, Unit, YearSchedule, load_year_files, parse_start
 from domain.policy import load_policy
-from services.calendar import get_calendar, load_year
+from services.calendar import get_calendar, load_year, load_year_schedule
+from services.context import SYSTEM
 from services.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from services.runtime import Runtime, system_clock
 from settings import get_settings
@@ -74,14 +75,16 @@ def calendar_due(args) -> None:
 
 
 def calendar_load_year(args) -> None:
+    """The same use case as the admin page's form (validated, stored, audited as the system)."""
     path = Path(args.file)
     try:
-        schedule = YearSchedule.from_json(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        YearSchedule.from_json(data)  # refuse bad data before touching the database
     except (OSError, json.JSONDecodeError, CalendarDataError) as exc:
         raise UsageError(f"{path}: {exc}") from None
     upgrade(get_settings().database_url)
-    with get_database().write() as session:
-        moved = load_year(session, schedule, now=system_clock(), policy=load_policy(get_settings().policy_file))
+    with _runtime().write(SYSTEM) as ctx:
+        schedule, moved = load_year_schedule(ctx, data)
     print(json.dumps({"year": schedule.year, "provisional_deadlines_recomputed": moved}))
 
 

@@ -35,6 +35,7 @@ class SupervisionRound(SQLModel, table=True):
     assessed_by: int | None = Field(default=None, foreign_key="app_user.id")
     publish_approved_by: int | None = Field(default=None, foreign_key="app_user.id")
     published_at: datetime | None = _ts(default=None)
+    report_number: str | None = Field(default=None, max_length=40, unique=True, index=True)  # 督导情况报告 文号
     created_at: datetime = _ts(default_factory=utcnow)
 
 
@@ -76,7 +77,8 @@ class Finding(SQLModel, table=True):
 
 
 class Meeting(SQLModel, table=True):
-    __table_args__ = (CheckConstraint(_in("status", MEETING_STATE_LABELS), name="ck_meeting_status"),)
+    __table_args__ = (CheckConstraint(_in("status", MEETING_STATE_LABELS), name="ck_meeting_status"),
+                      UniqueConstraint("notice_number", name="uq_meeting_notice_number"))
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True)                 # 第 N 次联席会议
@@ -87,6 +89,7 @@ class Meeting(SQLModel, table=True):
     topic_cutoff: date | None = None
     scheduled_at: datetime | None = _ts(default=None)
     location: str | None = Field(default=None, max_length=120)
+    notice_number: str | None = Field(default=None, max_length=40)  # 会议通知文号, given when the notice is sent
     agenda: str | None = Field(default=None, max_length=4000)
     minutes: str | None = Field(default=None, max_length=20000)
     held_at: datetime | None = _ts(default=None)

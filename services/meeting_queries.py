@@ -46,6 +46,12 @@ def list_meetings(ctx: Context) -> list[MeetingPublic]:
     return [meeting_public(ctx, m) for m in ctx.session.exec(select(Meeting).order_by(Meeting.seq.desc()))]
 
 
+def ad_hoc_ids(ctx: Context) -> set[int]:
+    """Meetings the office opened by hand (临时会议); the others fell due by the six-monthly rhythm."""
+    return set(ctx.session.exec(select(AuditEntry.subject_id).where(
+        AuditEntry.subject_type == MEETING, AuditEntry.action == "open", AuditEntry.actor_id.is_not(None))))
+
+
 def _names(ctx: Context) -> dict[int, str]:
     return {d.id: d.name for d in ctx.session.exec(select(Department))}
 
@@ -144,15 +150,21 @@ def render_minutes(ctx: Context, meeting_id: int) -> str:
                                                                        "minutes_issued")
     if meeting.status not in ready:
         raise NotFound(f"{meeting.title}的会议纪要尚未印发")
-    rows = ctx.session.exec(select(DecidedMatter).where(DecidedMatter.meeting_id == meeting.id)
-                            .order_by(DecidedMatter.id)).all()
-    names = _names(ctx)
-    matters = [{"number": matter_number(meeting, m), "title": m.title, "owner": names[m.owner_department_id],
-                "due_date": m.due_date} for m in rows]
+    matters = meeting_matters(ctx, meeting)
     convener = ctx.session.exec(select(User).where(User.role == Role.CONVENER, User.active.is_(True))).first()
     return render_document("meeting_minutes.html.j2", meeting=meeting, matters=matters, units=member_units(ctx),
                            office=office_name(ctx), chair=convener.display_name if convener else "召集人",
                            held=(meeting.held_at or ctx.now).astimezone(SHANGHAI))
+
+
+def meeting_matters(ctx: Context, meeting: Meeting) -> list[dict]:
+    """The decided matters the meeting's minutes (draft or issued) assign, in order."""
+    rows = ctx.session.exec(select(DecidedMatter).where(DecidedMatter.meeting_id == meeting.id)
+                            .order_by(DecidedMatter.id)).all()
+    names = _names(ctx)
+    return [{"id": m.id, "number": matter_number(meeting, m), "title": m.title, "owner": names[m.owner_department_id],
+             "owner_department_id": m.owner_department_id, "due_date": m.due_date, "status_label":
+             MATTER_STATE_LABELS[m.status]} for m in rows]
 
 
 def render_matter_sheet(ctx: Context, matter_id: int) -> str:

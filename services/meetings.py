@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
+from documents.render import document_number
 from domain.calendar import SHANGHAI
 from domain.coordination_models import DecidedMatter, Meeting, MeetingTopic
 from domain.enums import Role
@@ -19,6 +20,7 @@ from services.context import SYSTEM, Context
 from services.deadlines import start_deadline
 from services.errors import Forbidden, InvalidInput, NotFound, TransitionRefused
 from services.lifecycle import apply_clocks, check_version, ensure_allowed
+from services.numbers import next_number
 from services.outbox import notify
 from services.runtime import Runtime
 from services.subjects import SubjectInfo
@@ -179,6 +181,14 @@ def _approve_agenda(ctx: Context, meeting: Meeting, data: MeetingEventIn) -> Non
     meeting.scheduled_at, meeting.location = data.scheduled_at, data.location
 
 
+def _number_notice(ctx: Context, meeting: Meeting, data: MeetingEventIn) -> None:
+    """会议通知文号, taken once when the notice goes out (a meeting's notice is sent only once)."""
+    if meeting.notice_number is None:
+        year = today(ctx).year
+        meeting.notice_number = document_number(ctx.policy.document_prefix, "联", year,
+                                                next_number(ctx.session, key="meeting_notice", year=year))
+
+
 def _hold(ctx: Context, meeting: Meeting, data: MeetingEventIn) -> None:
     held_at = data.held_at or ctx.now
     if held_at.tzinfo is None or held_at > ctx.now:
@@ -218,7 +228,9 @@ def _ask_convener(what: str):
 
 
 PREPARE = {"open_topics": _open_topics, "propose_agenda": _propose_agenda, "approve_agenda": _approve_agenda,
-           "hold": _hold, "draft_minutes": _draft_minutes}
+           "send_notice": _number_notice, "hold": _hold, "draft_minutes": _draft_minutes}
+
+
 def _call_for_topics(ctx: Context, meeting: Meeting) -> None:
     people = liaisons(ctx, [u.id for u in member_units(ctx)])
     notify(ctx, people=people, kind=MessageKind.MEETING_TOPICS,

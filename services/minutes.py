@@ -69,6 +69,23 @@ def _minutes_context(ctx: Context, meeting: Meeting, unit: Department, deadline:
             "minutes_url": f"/api/v1/meetings/{meeting.id}/minutes", "matters": matters}
 
 
+def request_distribution(ctx: Context, meeting_id: int) -> None:
+    """The office asks for approved minutes to go out now (recorded as its act); refused before approval."""
+    require_role(ctx, {Role.MEETING_OFFICE}, action="分发会议纪要")
+    meeting = load_meeting(ctx, meeting_id)
+    if meeting.status != "minutes_approved":
+        raise TransitionRefused("distribute", meeting.status, [], "纪要须经召集人审定后才能分发（已印发的纪要不再分发）")
+    audit.record(ctx, subject_type=MEETING, subject_id=meeting_id, action="distribution_requested")
+
+
+def distribute_now(runtime: Runtime, meeting_id: int) -> int:
+    """The minutes-distribution flow's steps for one meeting, run at once (the office need not wait for the
+    scheduled flow); each step is idempotent, so a concurrent flow run sends nothing twice. Units sent to."""
+    sent = sum(send_to_unit(runtime, meeting_id, unit) for unit in recipients_of(runtime))
+    issue(runtime, meeting_id)
+    return sent
+
+
 def issue(runtime: Runtime, meeting_id: int) -> bool:
     """Start each decided matter's clock, tell its owner, and mark the minutes issued; False if done before."""
     with runtime.write(SYSTEM) as ctx:

@@ -59,7 +59,7 @@ def _target_name(ctx: Context, target) -> str:
 
 
 def transition_round(ctx: Context, round_id: int, data: EventIn) -> SupervisionRound:
-    rnd = _get(ctx, SupervisionRound, round_id, "督导")
+    rnd = load_round(ctx, round_id)
     if data.event not in ROUND_EVENT_ROLES:
         raise InvalidInput("event", f"未知的操作“{data.event}”")
     require_role(ctx, ROUND_EVENT_ROLES[data.event], action=EVENT_LABELS[data.event])
@@ -69,6 +69,7 @@ def transition_round(ctx: Context, round_id: int, data: EventIn) -> SupervisionR
     from_state = rnd.status
     machine.send(data.event)
     rnd.version += 1
+    _give_report_number(ctx, rnd)
     audit.record(ctx, subject_type=ROUND, subject_id=rnd.id, action=data.event, from_state=from_state,
                  to_state=rnd.status, reason=data.text)
     return rnd
@@ -77,7 +78,7 @@ def transition_round(ctx: Context, round_id: int, data: EventIn) -> SupervisionR
 def issue_finding(ctx: Context, round_id: int, data: FindingCreate) -> Finding:
     """督导意见: a finding on one target with its rectification deadline; the target unit is told."""
     require_role(ctx, SUPERVISORS, action="下达整改通知")
-    rnd = _get(ctx, SupervisionRound, round_id, "督导")
+    rnd = load_round(ctx, round_id)
     if rnd.status not in ("in_progress", "findings_issued"):
         raise TransitionRefused("issue_finding", rnd.status, [], "督导开始后才能下达整改通知")
     target = ctx.session.get(SupervisionTarget, data.target_id)
@@ -172,11 +173,20 @@ def _rect_deadlines(ctx: Context, finding: Finding) -> list[Deadline]:
     return list(ctx.session.exec(query))
 
 
-def _get(ctx: Context, model, row_id: int, label: str):
-    row = ctx.session.get(model, row_id)
-    if row is None:
-        raise NotFound(f"{label} {row_id} 不存在")
-    return row
+def load_round(ctx: Context, round_id: int) -> SupervisionRound:
+    """A supervision round, or NotFound (404)."""
+    rnd = ctx.session.get(SupervisionRound, round_id)
+    if rnd is None:
+        raise NotFound(f"督导 {round_id} 不存在")
+    return rnd
+
+
+def _give_report_number(ctx: Context, rnd: SupervisionRound) -> None:
+    """The 督导情况报告's 文号, taken once when the round starts (the report exists from then on) and kept."""
+    if rnd.report_number is None and rnd.status != "planned":
+        year = ctx.now.astimezone(SHANGHAI).year
+        rnd.report_number = document_number(ctx.policy.document_prefix, "督报", year,
+                                             next_number(ctx.session, key="supervision_report", year=year))
 
 
 def describe_finding(session, subject_id: int) -> SubjectInfo | None:

@@ -18,7 +18,7 @@ from services.context import SYSTEM, Context
 from services.errors import InvalidInput, TransitionRefused
 from services.outbox import notify
 from services.runtime import Runtime
-from services.supervision import FINDING, ROUND, _get, load_finding
+from services.supervision import FINDING, ROUND, load_finding, load_round
 from services.tip_queries import deadline_public
 from states.supervision import (
     FINDING_EVENT_ROLES, FINDING_STATE_LABELS, ROUND_EVENT_ROLES, ROUND_STATE_LABELS, SUPERVISORS, FindingMachine,
@@ -55,7 +55,7 @@ def check_quarter_plan(runtime: Runtime) -> bool:
 def record_assessment(ctx: Context, round_id: int, text: str) -> SupervisionRound:
     """舆情评估: recorded before anything of the round may be published."""
     require_role(ctx, SUPERVISORS, action="记录舆情评估")
-    rnd = _get(ctx, SupervisionRound, round_id, "督导")
+    rnd = load_round(ctx, round_id)
     rnd.opinion_assessment, rnd.assessed_by, rnd.publish_approved_by = text, ctx.actor.id, None
     audit.record(ctx, subject_type=ROUND, subject_id=rnd.id, action="opinion_assessed", reason=text)
     return rnd
@@ -63,7 +63,7 @@ def record_assessment(ctx: Context, round_id: int, text: str) -> SupervisionRoun
 
 def approve_publication(ctx: Context, round_id: int) -> SupervisionRound:
     require_role(ctx, {Role.HEAD}, action="审批公开")
-    rnd = _get(ctx, SupervisionRound, round_id, "督导")
+    rnd = load_round(ctx, round_id)
     if not rnd.opinion_assessment:
         raise TransitionRefused("approve_publication", rnd.status, ["record_assessment"], "须先完成舆情评估，方可审批公开")
     rnd.publish_approved_by = ctx.actor.id
@@ -74,7 +74,7 @@ def approve_publication(ctx: Context, round_id: int) -> SupervisionRound:
 def publish(ctx: Context, round_id: int) -> SupervisionRound:
     """Publishing is refused until an assessment is recorded and approved (no release without both)."""
     require_role(ctx, SUPERVISORS, action="公开督导结果")
-    rnd = _get(ctx, SupervisionRound, round_id, "督导")
+    rnd = load_round(ctx, round_id)
     if rnd.status not in ("findings_issued", "reported_to_gov", "closed"):
         raise TransitionRefused("publish", rnd.status, [], "督导意见反馈后才能公开")
     if not rnd.opinion_assessment or rnd.publish_approved_by is None:
@@ -126,13 +126,13 @@ def render_notice(ctx: Context, finding_id: int) -> str:
 
 def render_government_report(ctx: Context, round_id: int) -> str:
     """督导情况书面报告 to the city government, generated from the round's data."""
-    rnd = _get(ctx, SupervisionRound, round_id, "督导")
+    rnd = load_round(ctx, round_id)
     if rnd.status == "planned":
         raise InvalidInput("round_id", "督导尚未开展，无法生成报告")
     findings = [finding_public(ctx, f) for f in list_findings(ctx, round_id=rnd.id)]
     open_items = [f for f in findings if f.status != "closed"]
-    return render_document("supervision_report.html.j2", round=round_public(ctx, rnd), findings=findings,
-                           open_items=open_items, office=_office(ctx),
+    return render_document("supervision_report.html.j2", round=round_public(ctx, rnd), number=rnd.report_number,
+                           findings=findings, open_items=open_items, office=_office(ctx),
                            today=ctx.now.astimezone(SHANGHAI).date())
 
 

@@ -28,7 +28,9 @@ def create(ctx: Context, data: UserCreate) -> User:
     require_role(ctx, {Role.ADMIN}, action="新建账号")
     if ctx.session.exec(select(User.id).where(User.username == data.username)).first() is not None:
         raise InvalidInput("username", "用户名已存在")
-    if data.role == Role.LIAISON and (data.department_id is None or ctx.session.get(Department, data.department_id) is None):
+    if data.department_id is not None and ctx.session.get(Department, data.department_id) is None:
+        raise InvalidInput("department_id", "所选部门不存在")
+    if data.role == Role.LIAISON and data.department_id is None:
         raise InvalidInput("department_id", "部门联络员须选择所属部门")
     check_password(data.password, username=data.username)
     user = User(username=data.username, display_name=data.display_name, role=data.role.value,
@@ -47,9 +49,21 @@ def _user(ctx: Context, user_id: int) -> User:
     return user
 
 
+def accounts(ctx: Context) -> list[tuple[User, Department | None]]:
+    """Every account with its department, by id (the auditor may read the list too)."""
+    require_role(ctx, {Role.ADMIN, Role.AUDITOR}, action="查看账号")
+    query = select(User, Department).join(Department, User.department_id == Department.id, isouter=True)
+    return list(ctx.session.exec(query.order_by(User.id)).all())
+
+
 def set_active(ctx: Context, user_id: int, active: bool) -> User:
+    """Deactivating also ends the user's sessions, so reactivating later does not revive old tokens."""
     require_role(ctx, {Role.ADMIN}, action="停用或启用账号")
     user = _user(ctx, user_id)
+    if not active and user.id == ctx.actor.id:
+        raise InvalidInput("active", "不能停用自己的账号")
+    if not active:
+        user.session_epoch += 1
     user.active = active
     audit.record(ctx, subject_type="user", subject_id=user.id, action="user_enabled" if active else "user_disabled")
     return user
