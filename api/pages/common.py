@@ -35,7 +35,8 @@ LEADER_ROLES = frozenset({Role.SECTION_CHIEF, Role.HEAD, Role.ADMIN, Role.AUDITO
 
 # Audit actions that are not lifecycle events, and how deadlines are shown.
 ACTION_LABELS = {**EVENT_LABELS, "register": "登记", "link_duplicate": "关联重复举报",
-                 "identity_read": "查看举报人身份", "referral_proposed": "提请移送", "deadline_paused": "中止期限",
+                 "identity_read": "查看举报人身份", "decision_notice_issued": "出具受理决定告知书",
+                 "referral_proposed": "提请移送", "deadline_paused": "中止期限",
                  "deadline_resumed": "恢复期限", "deadline_reminder": "期限提醒", "deadline_escalation": "超期督办"}
 UNIT_LABELS = {"working_days": "工作日", "calendar_days": "自然日", "hours": "小时", "months": "个月"}
 DEADLINE_STATUS_LABELS = {"open": "计时中", "met": "已完成", "cancelled": "已取消", "paused": "已中止"}

@@ -2,16 +2,17 @@
 (GET /api/v1/export/{list}.xlsx).
 
 Each document kind reuses its HTML render function and the role gate of its HTML route; each list the role gate
-of its list route; the services still narrow what a liaison may see. Only the reward claim notice (addressed to
-the reporter) can carry a reporter's name.
+of its list route; the services still narrow what a liaison may see. Only the documents addressed to the reporter
+(the reward claim notice, 受理告知书 and 不予受理告知书) can carry a reporter's name.
+The HTML view (GET /api/v1/documents/{kind}/{id}.html) has the same gate as the PDF.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import OFFICE_ROLES, actor_of, current_user, get_runtime
 from api.routes.escalations import LEADERS as OVERDUE_READERS
@@ -21,7 +22,7 @@ from documents.pdf import PDF_MEDIA_TYPE, html_to_pdf
 from domain.calendar import SHANGHAI
 from domain.enums import Role
 from domain.models import User
-from services import meeting_queries, supervision_reports
+from services import meeting_queries, supervision_reports, tip_notices
 from services import reward_queries as rewards
 from services.context import SYSTEM, Context
 from services.export import XLSX_MEDIA_TYPE, export_sheet, workbook_bytes
@@ -45,6 +46,8 @@ class Kind(StrEnum):
     MATTER_SHEET = "matter-sheet"
     REWARD_APPROVAL_FORM = "reward-approval-form"
     REWARD_CLAIM_NOTICE = "reward-claim-notice"
+    ACCEPTANCE_NOTICE = "acceptance-notice"
+    REJECTION_NOTICE = "rejection-notice"
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,11 @@ KINDS: dict[Kind, DocumentKind] = {
     Kind.REWARD_APPROVAL_FORM: DocumentKind("举报奖励审批表", OFFICE_ROLES, _reward(rewards.approval_form_html)),
     Kind.REWARD_CLAIM_NOTICE: DocumentKind(
         "举报奖励领取通知书", OFFICE_ROLES, _reward(rewards.claim_notice_html), write=True),
+    # write: an issuer's first render takes the document number; naming a real-name reporter is an audited read.
+    Kind.ACCEPTANCE_NOTICE: DocumentKind(
+        tip_notices.ACCEPTANCE.title, OFFICE_ROLES, tip_notices.render_acceptance, write=True),
+    Kind.REJECTION_NOTICE: DocumentKind(
+        tip_notices.REJECTION.title, OFFICE_ROLES, tip_notices.render_rejection, write=True),
 }
 
 
@@ -97,10 +105,19 @@ def render_html(runtime: Runtime, user: User, kind: DocumentKind, doc_id: int) -
 @router.get("/documents/{kind}/{doc_id}.pdf", response_class=Response, responses=PDF_RESPONSE)
 def document_pdf(kind: Kind, doc_id: int = Path(gt=0, le=2**62), user: User = Depends(current_user),
                  runtime: Runtime = Depends(get_runtime)) -> Response:
-    """移送函、回执、整改通知书、督导情况报告、会议通知、会议纪要、督办单、奖励审批表、领取通知书 as PDF."""
+    """移送函、回执、整改通知书、督导情况报告、会议通知、会议纪要、督办单、奖励审批表、领取通知书、受理与不予受理
+    告知书 as PDF."""
     spec = KINDS[kind]
     html = render_html(runtime, user, spec, doc_id)
     return pdf_response(html_to_pdf(html), f"{spec.title}-{doc_id}.pdf")
+
+
+@router.get("/documents/{kind}/{doc_id}.html", response_class=HTMLResponse)
+def document_html(kind: Kind, doc_id: int = Path(gt=0, le=2**62), user: User = Depends(current_user),
+                  runtime: Runtime = Depends(get_runtime)) -> HTMLResponse:
+    """The same documents as printable HTML pages (never cached)."""
+    html = render_html(runtime, user, KINDS[kind], doc_id)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/public/documents/reward-claim-notice.pdf", response_class=Response, responses=PDF_RESPONSE)
@@ -110,6 +127,25 @@ def public_claim_notice_pdf(x_receipt_code: str = Header(min_length=16, max_leng
     with runtime.read(SYSTEM) as ctx:
         html = rewards.notice_by_receipt(ctx, x_receipt_code)
     return pdf_response(html_to_pdf(html), "举报奖励领取通知书.pdf")
+
+
+def decision_notice_for_code(request: Request, runtime: Runtime, code: str) -> tuple[str, str]:
+    """(title, HTML) of the filing-decision notice for the receipt code's holder; rate limited like look-ups.
+    The slow code check runs in a read, so the write (which may take the number) stays short."""
+    if not request.app.state.limits.allow_receipt_lookup(request):
+        raise HTTPException(status_code=429, detail="查询过于频繁，请稍后再试")
+    with runtime.read(SYSTEM) as ctx:
+        tip_id = tip_notices.tip_id_by_receipt(ctx, code)
+    with runtime.write(SYSTEM) as ctx:
+        return tip_notices.notice_for_code_holder(ctx, tip_id)
+
+
+@router.get("/public/documents/decision-notice.pdf", response_class=Response, responses=PDF_RESPONSE)
+def public_decision_notice_pdf(request: Request, x_receipt_code: str = Header(min_length=16, max_length=40),
+                               runtime: Runtime = Depends(get_runtime)) -> Response:
+    """受理告知书 or 不予受理告知书 (whichever the decision calls for) as PDF for the receipt code's holder."""
+    title, html = decision_notice_for_code(request, runtime, x_receipt_code)
+    return pdf_response(html_to_pdf(html), f"{title}.pdf")
 
 
 class ExportList(StrEnum):
