@@ -42,5 +42,5 @@ def create_app(
     errors.install(app)
     errors.document_errors(app)
     guards.install(app, max_body_bytes=settings.max_body_mb * 1024 * 1024)
-    app.state.limits = Limits.from_settings(settings)
+    app.state.limits = Limits.from_settings(settings, app.state.runtime.db, app.state.runtime.clock)
     return app

@@ -1,7 +1,10 @@
 """HTTP guards: security headers, 413, throttled log-in, rate-limited receipt look-ups, no stack traces."""
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from services.demo import DEMO_PASSWORD
+from settings import Settings
 from tests.page_client import PageClient
 
 
@@ -80,3 +83,25 @@ def test_the_form_token_is_bound_to_the_browser_cookie(app):
     refused = second.post("/login", data={"username": "chief", "password": DEMO_PASSWORD, "csrf_token": stolen},
                           csrf=False)
     assert refused.status_code == 403
+
+
+def test_login_failures_are_logged_with_the_name_but_never_the_password(client, caplog):
+    secret = "Guess#Pa55word-2026"
+    for _ in range(6):
+        client.post("/api/v1/auth/token", json={"username": "chief", "password": secret})
+    client.post("/login", data={"username": "chief", "password": secret})
+    assert "failed log-in for 'chief'" in caplog.text and "too many failures" in caplog.text
+    assert secret not in caplog.text
+
+
+def test_cookies_are_secure_httponly_and_samesite_outside_development(database, clock, users):
+    settings = Settings(environment="production", secret_key="a-real-secret-for-this-test",
+                        identity_keys=Fernet.generate_key().decode())
+    browser = PageClient(create_app(settings=settings, database=database, clock=clock), base_url="https://testserver")
+    browser.get("/login")
+    response = browser.post("/login", data={"username": "desk", "password": DEMO_PASSWORD}, follow_redirects=False)
+    assert response.status_code == 303
+    cookies = {c.split("=", 1)[0]: c.lower() for c in response.headers.get_list("set-cookie")}
+    assert "fw_session" in cookies
+    for cookie in cookies.values():
+        assert "; secure" in cookie and "; httponly" in cookie and "samesite=" in cookie

@@ -61,17 +61,19 @@ def logout(user: User = Depends(current_user), runtime: Runtime = Depends(get_ru
 def throttled_authenticate(request: Request, runtime: Runtime, username: str, password: str,
                            otp: str | None = None) -> User:
     """The user, or 401 (wrong password or missing/wrong second factor) / 429 (too many recent failures);
-    pages and API share this."""
+    pages and API share this. Every attempt is counted before the password is checked, so attempts sent
+    in parallel (to several workers) cannot slip past the limit; a successful log-in clears the count."""
     limiter, key = request.app.state.limits.login, f"{username}|{client_key(request)}"
-    if limiter.blocked(key):
+    if not limiter.hit(key):
+        log.warning("log-in for %r from %s refused: too many failures", username, client_key(request))
         raise HTTPException(status_code=429, detail="登录失败次数过多，请15分钟后再试")
     with runtime.db.read() as session:
         user = authenticate(session, username, password)
     if user is not None and user.totp_secret and not (otp and totp.verify(user.totp_secret, otp, runtime.clock())):
-        limiter.record(key)
+        if otp:
+            log.warning("wrong second factor for %r from %s", username, client_key(request))
         raise HTTPException(status_code=401, detail="请输入手机验证器上的动态验证码" if not otp else "动态验证码不正确")
     if user is None:
-        limiter.record(key)
         log.warning("failed log-in for %r from %s", username, client_key(request))
         raise HTTPException(status_code=401, detail="用户名或密码错误")
     limiter.reset(key)
