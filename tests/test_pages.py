@@ -72,7 +72,7 @@ def test_login_sets_a_strict_cookie_and_logout_clears_it(browser):
     response = client.post("/login", data={"username": "desk", "password": DEMO_PASSWORD, "next": "//evil.example"},
                            follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/start"  # not the other host
-    assert client.get("/start", follow_redirects=False).headers["location"] == "/tips"  # the clerk's home
+    assert client.get("/start", follow_redirects=False).headers["location"] == "/work"  # the clerk's home: 我的工作
     cookie = response.headers["set-cookie"].lower()
     assert cookie.startswith(SESSION_COOKIE)
     assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie

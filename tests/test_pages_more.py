@@ -107,7 +107,9 @@ def test_a_liaison_lands_on_the_portal_which_lists_only_their_departments_referr
     assert police.get("/tips").status_code == 403
     copy = browser("procurator").get("/portal").text  # the procuratorate gets the police referral as a copy
     assert police_no in copy and "抄告（仅查阅）" in copy and health_no not in copy
-    assert browser("chief").landed == "/tips"
+    assert browser("chief").landed == "/work"
+    assert browser("supervisor").landed == "/supervision" and browser("convener").landed == "/meetings"
+    assert browser("grid").landed == "/info-reports"
 
 
 def test_the_police_liaison_signs_from_the_referral_page(browser, runtime, users):

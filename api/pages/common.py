@@ -88,11 +88,18 @@ def extends(name: str) -> Callable:
     return register
 
 
+WORK = "/work"        # 我的工作: the office's home
+# Roles whose work lives on one workflow's page land there; other office roles on 我的工作, the rest on the inbox.
+ROLE_HOMES = {Role.LIAISON: PORTAL, Role.SUPERVISOR: "/supervision", Role.CONVENER: "/meetings",
+              Role.MEETING_OFFICE: "/meetings", Role.GRID_INSPECTOR: "/info-reports",
+              Role.TOWNSHIP_ADMIN: "/info-reports"}
+
+
 def home_of(role: Role | None) -> str:
-    """A role's home page: the office's tip list, a liaison's portal, otherwise the inbox."""
-    if role in OFFICE_ROLES:
-        return HOME
-    return PORTAL if role == Role.LIAISON else INBOX
+    """A role's home page: where its own work is listed with what is due, overdue and new."""
+    if role in ROLE_HOMES:
+        return ROLE_HOMES[role]
+    return WORK if role in OFFICE_ROLES else INBOX
 
 
 def unread_count(request: Request, user: User | None) -> int:

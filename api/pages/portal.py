@@ -15,7 +15,7 @@ liaison_actor = roles_actor(Role.LIAISON)
 
 @router.get("/start")
 def start(user: User = Depends(page_user)) -> Response:
-    """Where the log-in form lands: the role's home (office: the tip list; liaison: the portal; others: the inbox)."""
+    """Where the log-in form lands: the role's home (see home_of)."""
     return redirect(home_of(Role(user.role)))
 
 

@@ -82,7 +82,7 @@ def police_sees_no_reporter(open_as, shot, *paths: str) -> None:
 
 def test_desk_clerk_registers_a_real_name_tip(open_as, shot, submit):
     page = open_as("desk")
-    expect(page).to_have_url(re.compile(r"/tips$"))  # the clerk's home: the tip list
+    expect(page).to_have_url(re.compile(r"/work$"))  # the clerk's home: 我的工作
     expect(page.locator("header .user")).to_have_text("王受理")
     page.locator("header nav").get_by_role("link", name="登记举报").click()
     expect(page.get_by_role("heading", name="登记举报")).to_be_visible()
