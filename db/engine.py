@@ -1,9 +1,11 @@
 """Engine set-up for SQLite (default, embedded) and PostgreSQL.
 
-SQLite allows one writer at a time. Writes go through `Database.write()`, which holds a process-wide
-lock and opens the transaction with BEGIN IMMEDIATE, so concurrent requests queue instead of failing
-with "database is locked" (other processes wait on busy_timeout). PostgreSQL needs neither: row locks
-(SELECT ... FOR UPDATE) serialize conflicting transitions there.
+SQLite allows one writer at a time. Writes go through `Database.write()`, which opens the transaction
+with BEGIN IMMEDIATE under a process-wide lock, so concurrent requests queue instead of failing with
+"database is locked" (other processes wait on busy_timeout). The lock is taken at the transaction's
+first statement, not when the block is entered, so CPU work a use case does before touching the
+database (hashing a receipt code, sealing an identity) does not hold up the other writers.
+PostgreSQL needs neither: row locks (SELECT ... FOR UPDATE) serialize conflicting transitions there.
 """
 import threading
 from collections.abc import Iterator
@@ -44,7 +46,14 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
+        lock = conn.info.get("writer")
+        if lock is None:
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not conn.info.get("locked"):  # held until Database.write gives the connection back
+            lock.acquire()
+            conn.info["locked"] = True
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -69,22 +78,23 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One use case = one transaction: commit on success, roll back on any error."""
-        if self._write_lock is None:
-            yield from self._transaction()
-            return
-        with self._write_lock:
-            yield from self._transaction()
-
-    def _transaction(self) -> Iterator[Session]:
-        with self.engine.connect() as conn:
-            conn.info["writer"] = True
+        """One use case = one transaction: commit on success, roll back on any error. On SQLite the
+        writer lock is taken by the first statement (`_on_begin`) and released once the connection,
+        committed or rolled back, is back in the pool."""
+        conn = self.engine.connect()
+        conn.info["writer"] = self._write_lock
+        try:
+            with Session(bind=conn, expire_on_commit=False) as session:
+                yield session
+                session.commit()
+        finally:
+            conn.info.pop("writer", None)
+            locked = conn.info.pop("locked", False)
             try:
-                with Session(bind=conn, expire_on_commit=False) as session:
-                    yield session
-                    session.commit()
+                conn.close()
             finally:
-                conn.info.pop("writer", None)
+                if locked:
+                    self._write_lock.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -8,6 +8,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, select
 
 from domain.models import AuditEntry, AuditHead
@@ -22,36 +23,47 @@ def record(
     reason: str | None = None, detail: dict | None = None,
 ) -> AuditEntry:
     """Add one audit row for the acting user (or the system), linked to the chain."""
-    head = _locked_head(ctx.session)
-    entry = AuditEntry(
-        at=ctx.now, actor_id=ctx.actor.id, actor_name=ctx.actor.name, subject_type=subject_type,
-        subject_id=subject_id, action=action, from_state=from_state, to_state=to_state,
-        reason=reason, detail=json.loads(json.dumps(detail or {}, default=str)),
-        seq=head.seq + 1, prev_hash=head.hash,
-    )
-    entry.hash = row_hash(entry)
-    head.seq, head.hash = entry.seq, entry.hash
-    ctx.session.add(entry)
-    return entry
+    conn = ctx.session.connection()
+    seq, previous = _locked_head(conn)
+    row = {
+        "seq": seq + 1, "at": ctx.now, "actor_id": ctx.actor.id, "actor_name": ctx.actor.name,
+        "subject_type": subject_type, "subject_id": subject_id, "action": action, "from_state": from_state,
+        "to_state": to_state, "reason": reason, "detail": json.loads(json.dumps(detail or {}, default=str)),
+    }
+    row["prev_hash"], row["hash"] = previous, _hash(previous, row)
+    entry_id = conn.execute(_INSERT_ENTRY, row).inserted_primary_key[0]
+    conn.execute(_MOVE_HEAD, {"new_seq": row["seq"], "new_hash": row["hash"]})
+    return AuditEntry(id=entry_id, **row)  # a copy of the stored row, outside the session
 
 
-def _locked_head(session: Session) -> AuditHead:
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    if head is None:  # created by the migration; recreated here only for a database built otherwise
-        head = AuditHead(id=1)
-        session.add(head)
-    return head
+# Plain statements on the session's connection: no ORM objects to build, load or flush for the chain.
+# A rollback (or a rolled-back savepoint) undoes the entry and the head's move together.
+_HEAD = AuditHead.__table__
+_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_MOVE_HEAD = _HEAD.update().where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+_INSERT_ENTRY = AuditEntry.__table__.insert()
+_HASHED = ("seq", "at", "actor_id", "actor_name", "subject_type", "subject_id", "action", "from_state",
+           "to_state", "reason", "detail")
+
+
+def _locked_head(conn: Connection) -> tuple[int, str]:
+    """(seq, hash) of the chain's last link, locked until commit (PostgreSQL; SQLite serializes writers)."""
+    row = conn.execute(_READ_HEAD).first()
+    if row is None:  # created by the migration; recreated here only for a database built otherwise
+        conn.execute(_HEAD.insert().values(id=1, seq=0, hash=GENESIS))
+        return 0, GENESIS
+    return row.seq, row.hash
 
 
 def row_hash(entry: AuditEntry) -> str:
     """SHA-256 over the row's content (canonical JSON) and the previous hash."""
-    content = {
-        "seq": entry.seq, "at": entry.at.isoformat(), "actor_id": entry.actor_id, "actor_name": entry.actor_name,
-        "subject_type": entry.subject_type, "subject_id": entry.subject_id, "action": entry.action,
-        "from_state": entry.from_state, "to_state": entry.to_state, "reason": entry.reason, "detail": entry.detail,
-    }
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((entry.prev_hash + text).encode()).hexdigest()
+    return _hash(entry.prev_hash, {name: getattr(entry, name) for name in _HASHED})
+
+
+def _hash(prev_hash: str, content: dict) -> str:
+    text = json.dumps({**content, "at": content["at"].isoformat()}, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+    return hashlib.sha256((prev_hash + text).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

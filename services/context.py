@@ -47,5 +47,6 @@ class Context:
         if self._calendar is None:
             from services.calendar import get_calendar  # services.calendar builds on this module
 
-            self._calendar = get_calendar(self.session)
+            with self.session.no_autoflush:  # holiday years are loaded by their own use case, which flushes
+                self._calendar = get_calendar(self.session)
         return self._calendar

@@ -1,6 +1,7 @@
 """Deadline rows: started and stopped by transitions, counted in their rule's unit."""
 from datetime import datetime, time
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from domain.calendar import SHANGHAI, Unit, WorkCalendar
@@ -57,13 +58,27 @@ def start_deadline(
     return deadline
 
 
+def _unflushed(session, model: type) -> bool:
+    """Whether the session holds added, changed or deleted `model` rows not yet written."""
+    return any(isinstance(row, model) for rows in (session.new, session.dirty, session.deleted) for row in rows)
+
+
+def _select(session, query, model: type) -> list:
+    """Run a query on `model`'s table, flushing first only when pending `model` rows could change its answer
+    (one flush at commit instead of one per query)."""
+    if _unflushed(session, model):
+        return list(session.exec(query))
+    with session.no_autoflush:
+        return list(session.exec(query))
+
+
 def open_deadlines(ctx: Context, *, subject_type: str, subject_id: int) -> list[Deadline]:
     """The subject's open deadlines."""
     query = select(Deadline).where(
         Deadline.subject_type == subject_type, Deadline.subject_id == subject_id,
         Deadline.status == DeadlineStatus.OPEN,
     )
-    return list(ctx.session.exec(query))
+    return _select(ctx.session, query, Deadline)
 
 
 def close_deadlines(
@@ -71,6 +86,8 @@ def close_deadlines(
     status: DeadlineStatus = DeadlineStatus.MET,
 ) -> list[Deadline]:
     """Stop the subject's open deadlines of `kinds` (all when None); returns those stopped."""
+    if kinds is not None and not kinds:
+        return []
     stopped = []
     for deadline in open_deadlines(ctx, subject_type=subject_type, subject_id=subject_id):
         if kinds is None or deadline.kind in kinds:
@@ -80,12 +97,22 @@ def close_deadlines(
     return stopped
 
 
+_OUTBOX = Outbox.__table__
+_CANCEL_PENDING = _OUTBOX.update().where(
+    _OUTBOX.c.deadline_id.in_(bindparam("deadline_ids", expanding=True)), _OUTBOX.c.status == OutboxStatus.PENDING,
+).values(status=OutboxStatus.CANCELLED)
+
+
 def _cancel_pending_messages(ctx: Context, deadline_ids: list[int]) -> None:
     """Reminders still queued for a stopped deadline are not sent any more."""
-    if deadline_ids:
-        query = select(Outbox).where(Outbox.deadline_id.in_(deadline_ids), Outbox.status == OutboxStatus.PENDING)
-        for row in ctx.session.exec(query):
-            row.status = OutboxStatus.CANCELLED
+    if not deadline_ids:
+        return
+    if not any(isinstance(row, Outbox) for row in ctx.session):  # the usual case: one plain UPDATE
+        ctx.session.connection().execute(_CANCEL_PENDING, {"deadline_ids": deadline_ids})
+        return
+    query = select(Outbox).where(Outbox.deadline_id.in_(deadline_ids), Outbox.status == OutboxStatus.PENDING)
+    for row in _select(ctx.session, query, Outbox):  # rows this session holds change in memory too
+        row.status = OutboxStatus.CANCELLED
 
 
 def extend_deadline(ctx: Context, deadline: Deadline, *, extension_kind: str) -> Deadline:

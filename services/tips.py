@@ -5,6 +5,7 @@ from domain.calendar import SHANGHAI
 from domain.enums import Finding, Role
 from domain.models import Institution, ReporterIdentity, Tip, User
 from domain.schemas import DuplicateLinkIn, TipCreate, TransitionIn
+from domain.sealing import seal
 from services import audit
 from services.authz import require_role
 from services.context import Context
@@ -39,11 +40,13 @@ STOPS: dict[str, set[str]] = {
 def register_tip(ctx: Context, data: TipCreate) -> tuple[Tip, str | None]:
     """登记举报线索; returns the tip and, for an anonymous reporter, the receipt code (shown once)."""
     require_role(ctx, REGISTER_ROLES, action="登记举报")
+    # Hashing and sealing come before the first statement, so the SQLite writer lock is not held meanwhile.
+    code = new_receipt_code() if data.anonymous else None
+    locator, sealed_code = seal_receipt_code(code) if code else (None, None)
+    sealed_reporter = seal(data.reporter.model_dump()) if data.reporter is not None else None
     if ctx.session.get(Institution, data.institution_id) is None:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
     year = ctx.now.astimezone(SHANGHAI).year
-    code = new_receipt_code() if data.anonymous else None
-    locator, sealed_code = seal_receipt_code(code) if code else (None, None)
     tip = Tip(
         number=f"JB{year}-{next_number(ctx.session, key='tip', year=year):05d}",
         channel=data.channel, institution_id=data.institution_id, facts=data.facts,
@@ -53,8 +56,8 @@ def register_tip(ctx: Context, data: TipCreate) -> tuple[Tip, str | None]:
     )
     ctx.session.add(tip)
     ctx.session.flush()
-    if data.reporter is not None:
-        ctx.session.add(ReporterIdentity.sealing(tip.id, data.reporter.model_dump()))
+    if sealed_reporter is not None:
+        ctx.session.add(ReporterIdentity(tip_id=tip.id, sealed=sealed_reporter))
     audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action="register", to_state=tip.status,
                  detail={"channel": tip.channel, "anonymous": tip.anonymous})
     start_deadline(ctx, subject_type=SUBJECT, subject_id=tip.id, kind="filing_decision")
