@@ -11,7 +11,7 @@ from domain.calendar import SHANGHAI
 from domain.enums import DeadlineStatus
 from domain.escalation import PlannedStep
 from domain.models import Deadline, DeadlineStep, Department, User
-from notifications.templates import MessageKind, render
+from notifications.templates import MessageKind
 from services import audit
 from services.context import SYSTEM, Context
 from services.deadlines import WINDOW_CLOSES, planned_steps, schedule_next

@@ -4,17 +4,18 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import select
 
-from api.pages.common import PageRoute, form_data, office_actor, redirect, render
+from api.pages.common import ACTION_LABELS, PageRoute, form_data, office_actor, redirect, render
 from api.pages.forms import duplicate_input, form_failure, transition_input
+from api.pages.history import history_rows
 from domain.enums import Role
 from domain.models import User
-from domain.schemas import DuplicateLinkIn, ReporterPublic, TipPublic, TransitionIn
+from domain.schemas import DuplicateLinkIn, ReporterPublic, TransitionIn
 from services import tip_queries as q
 from services.context import Actor, Context
 from services.errors import ServiceError
 from services.identity import read_identity
 from services.tips import DUPLICATE_ROLES, link_duplicate, transition_tip
-from states.tip import EVENT_LABELS
+from states.tip import EVENT_LABELS, STATE_LABELS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -54,7 +55,8 @@ def detail_view(ctx: Context, tip_id: int) -> dict:
     forms = event_forms(tip.allowed_events, role)
     needs_handler = any("handler_id" in form["fields"] for form in forms)
     return {
-        "tip": tip, "history": q.tip_history(ctx.session, tip_id), "forms": forms,
+        "tip": tip, "history": history_rows(ctx.session, "tip", tip_id, actions=ACTION_LABELS, states=STATE_LABELS),
+        "forms": forms,
         "handler_name": handler.display_name if handler else None,
         "investigators": _investigators(ctx) if needs_handler else [],
         "can_link": role in DUPLICATE_ROLES,

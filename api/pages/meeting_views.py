@@ -4,15 +4,15 @@ errors keyed by the form's fields."""
 import re
 
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from api.pages.common import templates
 from api.pages.forms import _message, field_name, form_failure
+from api.pages.history import history_rows
 from api.pages.referral_views import deadline_view
 from api.routes.meetings import LEADERS
 from domain.enums import Role
-from domain.models import AuditEntry
 from services import meeting_queries as queries
 from services.context import Context
 from services.errors import InvalidInput
@@ -137,18 +137,9 @@ def detail_view(ctx: Context, meeting_id: int) -> dict:
     }
 
 
-HISTORY_LABELS = {**EVENT_LABELS, "assign": "交办", "named": "超期通报", "deadline_reminder": "期限提醒",
-                  "deadline_escalation": "超期督办", "deadline_paused": "中止期限", "deadline_resumed": "恢复期限"}
+HISTORY_LABELS = {**EVENT_LABELS, "assign": "交办", "named": "超期通报"}
 
 
 def matter_history(session: Session, matter_id: int) -> list[dict]:
     """The decided matter's audit trail, oldest first, in Chinese."""
-    query = select(AuditEntry).where(AuditEntry.subject_type == "decided_matter", AuditEntry.subject_id == matter_id)
-    rows = []
-    for row in session.exec(query.order_by(AuditEntry.id)):
-        to = MATTER_STATE_LABELS.get(row.to_state or "", "")
-        change = f"{MATTER_STATE_LABELS.get(row.from_state, row.from_state)} → {to}" if row.from_state and \
-            row.from_state != row.to_state else to
-        rows.append({"at": row.at, "actor_name": row.actor_name, "change": change, "note": row.reason or "",
-                     "action": HISTORY_LABELS.get(row.action, row.action)})
-    return rows
+    return history_rows(session, "decided_matter", matter_id, actions=HISTORY_LABELS, states=MATTER_STATE_LABELS)

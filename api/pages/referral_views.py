@@ -1,11 +1,11 @@
 """What the referral pages show, prepared in Python: deadline rows, history rows, event forms, form input."""
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.pages.common import DEADLINE_STATUS_LABELS, UNIT_LABELS, local_time
+from api.pages.history import history_rows
 from domain.enums import DeadlineStatus, Role
-from domain.models import AuditEntry
 from domain.referral_models import Referral
 from domain.referral_schemas import ReferralPublic
 from domain.schemas import DeadlinePublic
@@ -15,8 +15,7 @@ from services.referrals import SUBJECT
 from states.referral import EVENT_LABELS, STATE_LABELS
 
 # Audit actions of a referral that are not lifecycle events.
-HISTORY_LABELS = {**EVENT_LABELS, "propose": "提请移送", "attach": "上传附件", "deadline_paused": "中止期限",
-                  "deadline_resumed": "恢复期限", "deadline_reminder": "期限提醒", "deadline_escalation": "超期督办"}
+HISTORY_LABELS = {**EVENT_LABELS, "propose": "提请移送", "attach": "上传附件"}
 # What each event's form asks for (the service checks it); every other event takes an optional reason.
 EVENT_FIELDS = {"decline": ("decision_doc_no", "reason"), "forward": ("forwarded_to", "reason"),
                 "reply": ("reply",), "close": ("reply",)}
@@ -70,31 +69,9 @@ def referral_row(ctx: Context, referral: Referral) -> dict:
             "is_copy": copy_only(ctx, view)}
 
 
-def _change(row: AuditEntry) -> str:
-    """'已移送 → 已签收', or the state reached, or nothing."""
-    name = lambda state: STATE_LABELS.get(state, state)  # noqa: E731
-    if row.from_state and row.to_state and row.from_state != row.to_state:
-        return f"{name(row.from_state)} → {name(row.to_state)}"
-    return name(row.to_state) if row.to_state else ""
-
-
 def referral_history(session: Session, referral_id: int) -> list[dict]:
     """The referral's audit trail, oldest first, in Chinese (an upload shows its file name)."""
-    query = select(AuditEntry).where(AuditEntry.subject_type == SUBJECT, AuditEntry.subject_id == referral_id)
-    return [{"at": row.at, "actor_name": row.actor_name, "action": HISTORY_LABELS.get(row.action, row.action),
-             "change": _change(row), "note": _note(row)} for row in session.exec(query.order_by(AuditEntry.id))]
-
-
-def _note(row: AuditEntry) -> str:
-    """The reason, else what the detail says: the file uploaded, the notice number, the step and who was told."""
-    detail = row.detail or {}
-    if row.reason:
-        return row.reason
-    if row.action in ("deadline_escalation", "deadline_reminder"):
-        step = f"第{detail['level']}级" if detail.get("level") else (detail.get("label") or "提醒")
-        told = "、".join(detail.get("notified") or [])
-        return f"{step}；已通知：{told}" if told else step
-    return detail.get("file") or detail.get("decision_doc_no") or detail.get("forwarded_to") or ""
+    return history_rows(session, SUBJECT, referral_id, actions=HISTORY_LABELS, states=STATE_LABELS)
 
 
 def event_forms(events: list[str]) -> list[dict]:

@@ -3,10 +3,11 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from api.pages.forms import field_name, form_failure, translate
+from api.pages.history import history_rows
 from domain.coordination_models import Finding, SupervisionRound
 from domain.coordination_schemas import FindingPublic
 from domain.enums import DeadlineStatus
-from domain.models import AuditEntry, Deadline, Department, Institution
+from domain.models import Deadline, Department, Institution
 from domain.schemas import DeadlinePublic
 from services.context import Context
 from services.supervision import FINDING, TEXT_REQUIRED
@@ -21,8 +22,7 @@ CHOOSE_MESSAGES = {"targets": "请至少选择一个督导对象", "target_id": 
 DATE_MESSAGE = "请输入日期，格式如 2026-09-21"
 DUE_DATE_MESSAGE = "选择“指定日期”时须填写整改期限日期；其他期限不填日期"
 HISTORY_LABELS = {**EVENT_LABELS, "plan": "制定督导计划", "issue": "下达整改通知", "opinion_assessed": "记录舆情评估",
-                  "publication_approved": "审批公开", "published": "公开督导结果", "deadline_paused": "中止期限",
-                  "deadline_resumed": "恢复期限", "deadline_reminder": "期限提醒", "deadline_escalation": "超期督办"}
+                  "publication_approved": "审批公开", "published": "公开督导结果"}
 STATE_LABELS = {**ROUND_STATE_LABELS, **FINDING_STATE_LABELS}
 
 
@@ -128,18 +128,4 @@ def event_forms(events: list[str]) -> list[dict]:
 
 def history(ctx: Context, subject_type: str, subject_id: int) -> list[dict]:
     """The subject's audit trail in Chinese, oldest first (escalation steps such as 约谈、通报 included)."""
-    query = select(AuditEntry).where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id)
-    return [{"at": row.at, "actor_name": row.actor_name, "action": HISTORY_LABELS.get(row.action, row.action),
-             "state": STATE_LABELS.get(row.to_state or "", ""), "note": _note(row)}
-            for row in ctx.session.exec(query.order_by(AuditEntry.id))]
-
-
-def _note(row: AuditEntry) -> str:
-    detail = row.detail or {}
-    if row.reason:
-        return row.reason
-    if row.action in ("deadline_escalation", "deadline_reminder"):
-        told = "、".join(detail.get("notified") or [])
-        step = detail.get("label") or "提醒"
-        return f"{step}；已通知：{told}" if told else step
-    return ""
+    return history_rows(ctx.session, subject_type, subject_id, actions=HISTORY_LABELS, states=STATE_LABELS)
