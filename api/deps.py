@@ -16,7 +16,7 @@ OFFICE_ROLES = frozenset({Role.DESK_CLERK, Role.INVESTIGATOR, Role.SECTION_CHIEF
                           Role.AUDITOR, Role.ADMIN})
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:  # async: no thread hop for a lookup
     return request.app.state.runtime
 
 
@@ -39,7 +39,7 @@ def optional_user(
     return user if user is not None and user.active and user.session_epoch == claims[1] else None
 
 
-def current_user(user: User | None = Depends(optional_user)) -> User:
+async def current_user(user: User | None = Depends(optional_user)) -> User:
     if user is None:
         raise HTTPException(status_code=401, detail="请先登录", headers={"WWW-Authenticate": "Bearer"})
     return user
@@ -53,7 +53,7 @@ def allow(*roles: Role) -> Callable[..., Actor]:
     """A dependency admitting only `roles`; yields the acting user as an Actor."""
     permitted = frozenset(roles)
 
-    def gate(user: User = Depends(current_user)) -> Actor:
+    async def gate(user: User = Depends(current_user)) -> Actor:  # async: no thread hop for a check
         if Role(user.role) not in permitted:
             raise HTTPException(status_code=403, detail="当前角色无权访问此功能")
         return actor_of(user)

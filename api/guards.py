@@ -7,10 +7,12 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from db.engine import Database
 from domain.security_models import RateCounter
@@ -118,21 +120,50 @@ def client_key(request: Request) -> str:
 
 def install(app: FastAPI, *, max_body_bytes: int) -> None:
     """Headers on every answer, 413 for oversized bodies, a plain 500 without internals."""
+    app.add_middleware(Guard, max_body_bytes=max_body_bytes)
 
-    @app.middleware("http")
-    async def _guard(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
-            return _with_headers(JSONResponse({"detail": f"请求体过大（上限 {max_body_bytes // (1024 * 1024)} MB）"},
-                                              status_code=413))
-        if _cross_site(request):
-            return _with_headers(PlainTextResponse("跨站请求被拒绝（CSRF 防护）", status_code=403))
+
+class Guard:
+    """The guards as plain ASGI middleware (BaseHTTPMiddleware would cost a task and a stream per request)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app, self.max_body_bytes = app, max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        refusal = self._refusal(Request(scope))
+        if refusal is not None:
+            return await _with_headers(refusal)(scope, receive, send)
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_headers)
         except Exception:  # logged with its trace server-side; the user sees no internals
-            log.exception("unhandled error on %s %s", request.method, request.url.path)
-            response = PlainTextResponse("系统内部错误，请稍后重试或联系管理员", status_code=500)
-        return _with_headers(response)
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            failure = PlainTextResponse("系统内部错误，请稍后重试或联系管理员", status_code=500)
+            await _with_headers(failure)(scope, receive, send)
+
+    def _refusal(self, request: Request) -> Response | None:
+        """413 for a body over the limit, 403 for a cross-site change; None lets the request through."""
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            limit_mb = self.max_body_bytes // (1024 * 1024)
+            return JSONResponse({"detail": f"请求体过大（上限 {limit_mb} MB）"}, status_code=413)
+        if _cross_site(request):
+            return PlainTextResponse("跨站请求被拒绝（CSRF 防护）", status_code=403)
+        return None
 
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

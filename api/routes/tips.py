@@ -6,14 +6,15 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from api.deps import OFFICE_ROLES, allow, get_runtime
-from domain.enums import Channel, Role
+from api.responses import model_response
+from domain.enums import Channel
 from domain.models import TipEvidence
 from domain.schemas import (
     AuditPublic, DuplicateLinkIn, ReporterPublic, TipCreate, TipPage, TipPublic, TipRegistered, TransitionIn,
 )
 from services import tip_queries as q
 from services.attachments import MAX_BYTES
-from services.context import Actor, Context
+from services.context import Actor
 from services.evidence import add_evidence
 from services.identity import read_identity, release_identity
 from services.runtime import Runtime
@@ -49,7 +50,7 @@ def create_tip(body: TipCreate, actor: Actor = Depends(office), runtime: Runtime
     with runtime.write(actor) as ctx:
         tip, code = register_tip(ctx, body)
     with runtime.read(actor) as ctx:  # the answer is built outside the write lock
-        return TipRegistered(tip=q.tip_view(ctx, tip.id), receipt_code=code)
+        return model_response(TipRegistered(tip=q.tip_view(ctx, tip.id), receipt_code=code), status_code=201)
 
 
 @router.get("/{tip_id}", response_model=TipPublic)
@@ -72,7 +73,7 @@ def transition(tip_id: int, body: TransitionIn, actor: Actor = Depends(office),
     with runtime.write(actor) as ctx:
         transition_tip(ctx, tip_id, body)
     with runtime.read(actor) as ctx:
-        return q.tip_view(ctx, tip_id)
+        return model_response(q.tip_view(ctx, tip_id))
 
 
 @router.post("/{tip_id}/duplicate-of", response_model=TipPublic)
