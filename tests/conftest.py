@@ -135,3 +135,22 @@ def login(client):
         return cache[username]
 
     return _login
+
+
+@pytest.fixture
+def browser(app):
+    """browser('chief') -> a client logged in through the log-in form (cookie set); browser() -> logged out."""
+    opened: list[PageClient] = []
+
+    def _open(username: str | None = None) -> PageClient:
+        client = PageClient(app)
+        opened.append(client)
+        if username:
+            response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD},
+                                   follow_redirects=False)
+            assert response.status_code == 303, response.text
+        return client
+
+    yield _open
+    for client in opened:
+        client.close()

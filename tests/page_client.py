@@ -1,4 +1,5 @@
 """A TestClient that submits page forms as a browser does: with the hidden CSRF token of its own cookie."""
+import re
 import secrets
 
 from fastapi.testclient import TestClient
@@ -25,3 +26,13 @@ class PageClient(TestClient):
 
 def csrf_field() -> str:
     return csrf.FIELD
+
+
+def error_beside(page: str, field: str, form: str | None = None) -> str | None:
+    """The error shown after the input named `field` (in form `form`) and before the next input."""
+    if form is not None:
+        page = page[page.index(f'id="form-{form}"'):]
+    start = page.index(f'name="{field}"')
+    end = page.find(' name="', start + 1)
+    match = re.search(r'<p class="field-error"[^>]*>([^<]+)</p>', page[start:end if end > 0 else None])
+    return match.group(1) if match else None

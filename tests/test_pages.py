@@ -2,36 +2,15 @@
 import re
 from datetime import date, datetime
 
-import pytest
 from fastapi.testclient import TestClient
-
-from tests.page_client import PageClient
 
 from api.auth import SESSION_COOKIE
 from domain.calendar import SHANGHAI, WorkCalendar
 from services.demo import DEMO_PASSWORD
+from tests.page_client import error_beside
 
 FACTS = "住院病人挂床住院，实际未在院治疗，医院按住院结算医保基金。"
 REPORTER = {"reporter_name": "钱多多", "reporter_phone": "13912345678", "reporter_id_number": "11010519491231002X"}
-
-
-@pytest.fixture
-def browser(app):
-    """browser('chief') -> a client logged in through the log-in form (cookie set); browser() -> logged out."""
-    opened: list[TestClient] = []
-
-    def _open(username: str | None = None) -> TestClient:
-        client = PageClient(app)
-        opened.append(client)
-        if username:
-            response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD},
-                                   follow_redirects=False)
-            assert response.status_code == 303, response.text
-        return client
-
-    yield _open
-    for client in opened:
-        client.close()
 
 
 def register(client: TestClient, **fields) -> tuple[int, str]:
@@ -40,16 +19,6 @@ def register(client: TestClient, **fields) -> tuple[int, str]:
     response = client.post("/tips/new", data=form)
     assert response.status_code == 201, response.text
     return int(re.search(r'href="/tips/(\d+)"', response.text).group(1)), response.text
-
-
-def error_beside(page: str, field: str, form: str | None = None) -> str | None:
-    """The error shown after the input named `field` (in form `form`) and before the next input."""
-    if form is not None:
-        page = page[page.index(f'id="form-{form}"'):]
-    start = page.index(f'name="{field}"')
-    end = page.find(' name="', start + 1)
-    match = re.search(r'<p class="field-error"[^>]*>([^<]+)</p>', page[start:end if end > 0 else None])
-    return match.group(1) if match else None
 
 
 def transition(client: TestClient, tip_id: int, event: str, version: int, **fields):

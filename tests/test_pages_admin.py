@@ -6,7 +6,7 @@ from sqlmodel import func, select
 
 from domain.models import AuditEntry, Department, HolidayYear, Institution, User
 from services.calendar import get_calendar
-from tests.test_pages import browser, error_beside  # noqa: F401  (browser is a fixture)
+from tests.page_client import error_beside
 
 PAGES = ("/admin", "/admin/users", "/admin/departments", "/admin/institutions", "/admin/policy", "/admin/calendar")
 NEW_USER = {"username": "wang2", "display_name": "王二", "role": "investigator", "department_id": "1",

@@ -9,7 +9,7 @@ from sqlmodel import func, select
 from domain.calendar import SHANGHAI
 from domain.coordination_models import InfoReport
 from services.info_reports import generate_due_reports
-from tests.test_pages import browser, error_beside  # noqa: F401  (the logged-in page client fixture)
+from tests.page_client import error_beside
 
 CONTENT = "本周走访定点药店3家，发现一家药店存在串换药品嫌疑，已留存票据。"
 

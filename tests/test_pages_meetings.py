@@ -10,7 +10,7 @@ from sqlmodel import select
 from domain.calendar import SHANGHAI
 from domain.coordination_models import DecidedMatter, Meeting, MeetingTopic, MinutesReceipt
 from domain.models import Department
-from tests.test_pages import browser, error_beside  # noqa: F401  (the logged-in page client fixture)
+from tests.page_client import error_beside
 
 MEMBER_UNITS = 15
 

@@ -73,7 +73,7 @@ MODEL_ERRORS = {  # TipCreate's check that the identity matches the anonymity ch
 }
 
 
-def _message(kind: str, ctx: dict, field: str) -> str:
+def field_message(kind: str, ctx: dict, field: str) -> str:
     """One pydantic error type as a Chinese sentence."""
     if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return "请选择" if field in CHOICES else "此项必填"
@@ -93,7 +93,7 @@ def translate(exc: ValidationError) -> dict[str, str]:
         if error["type"] in MODEL_ERRORS:
             field, text = MODEL_ERRORS[error["type"]]
         else:
-            text = _message(error["type"], error.get("ctx") or {}, field)
+            text = field_message(error["type"], error.get("ctx") or {}, field)
         items = [part for part in error["loc"] if isinstance(part, int)]
         errors.setdefault(field, f"第 {items[0] + 1} 项：{text}" if items else text)
     return errors

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from api.pages.common import templates
-from api.pages.forms import _message, field_name, form_failure
+from api.pages.forms import field_message, field_name, form_failure
 from api.pages.history import history_rows
 from api.pages.referral_views import deadline_view
 from api.routes.meetings import LEADERS
@@ -93,7 +93,7 @@ def failure(exc: Exception, title: str) -> tuple[int, str, dict[str, str]]:
             key = _error_key(error["loc"])
             chosen = key.endswith(CHOSEN) and error["type"] in ("missing", "int_parsing", "string_pattern_mismatch")
             text = "请选择" if chosen else \
-                TIME_MESSAGES.get(error["type"]) or _message(error["type"], error.get("ctx") or {}, key)
+                TIME_MESSAGES.get(error["type"]) or field_message(error["type"], error.get("ctx") or {}, key)
             errors.setdefault(key, text)
     if isinstance(exc, (InvalidInput, ValidationError)):
         message = f"“{title}”未能提交：" + "；".join(_row(key) + text for key, text in errors.items())
