@@ -11,29 +11,10 @@ from sqlmodel import func, select
 from domain.calendar import SHANGHAI
 from domain.coordination_models import Finding, SupervisionRound, SupervisionTarget
 from domain.models import Department
-from services.demo import DEMO_PASSWORD
 from services.escalation import sweep
 from tests.page_client import PageClient
 
 REPORT_NUMBER = re.compile(r"医保督报〔2026〕(\d+)号")
-
-
-@pytest.fixture
-def browser(app):
-    """browser('supervisor') -> a client logged in through the log-in form (cookie set)."""
-    opened: list[PageClient] = []
-
-    def _open(username: str) -> PageClient:
-        client = PageClient(app)
-        opened.append(client)
-        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD},
-                               follow_redirects=False)
-        assert response.status_code == 303, response.text
-        return client
-
-    yield _open
-    for client in opened:
-        client.close()
 
 
 def dept(runtime, code: str) -> int:
@@ -248,3 +229,14 @@ def test_an_overdue_rectification_is_counted_and_its_escalation_shown(browser, r
     assert re.search(r'class="overdue-count"><span class="overdue">1<', listed)
     page = supervisor.get(f"/supervision/findings/{finding_id}").text
     assert "已超期 6 个工作日" in page and "超期督办" in page and "约谈" in page
+
+
+def test_the_heads_work_page_counts_open_and_overdue_findings(browser, runtime, clock):
+    supervisor, round_id = started_round(browser, runtime)
+    issue(supervisor, runtime, round_id, "gwz", "未按要求开展医保政策宣传")
+    before = browser("head").get("/work").text
+    assert re.search(r'督导整改事项（未销号）</a></td><td>1</td>\s*<td>0</td>', before)
+    clock.set(datetime(2026, 10, 29, 9, 0, tzinfo=SHANGHAI))  # past the rectification deadline
+    after = browser("head").get("/work").text
+    assert re.search(r'督导整改事项（未销号）</a></td><td>1</td>\s*<td><span class="overdue">1</span></td>', after)
+    assert "督导整改事项" not in browser("desk").get("/work").text  # not the desk's work

@@ -1,23 +1,30 @@
-"""我的工作: what waits for this office user now: tips and referrals they can act on, overdue items."""
+"""我的工作: what waits for this office user now: tips and referrals they can act on, overdue items, and for
+leaders the open and overdue supervision findings and decided matters."""
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlmodel import select
+from sqlmodel import func, select
 
 from api.pages.common import LEADER_ROLES, PageRoute, office_actor, render
+from api.pages.meeting_views import MEMBERS as MEETING_ROLES
 from api.pages.referral_views import referral_row
 from api.pages.tips import nearest_open
-from domain.enums import Role
-from domain.models import Tip
+from api.routes.supervision import STAFF as SUPERVISION_STAFF
+from domain.coordination_models import DecidedMatter, Finding
+from domain.enums import DeadlineStatus, Role
+from domain.models import Deadline, Tip
 from domain.referral_models import Referral
 from domain.schemas import TipPublic
 from services import tip_queries as q
 from services.context import Actor, Context
+from services.minutes import MATTER
 from services.overdue import overdue_items
+from services.supervision import FINDING
 from states.referral import EVENT_LABELS as REFERRAL_EVENT_LABELS
 from states.tip import EVENT_LABELS as TIP_EVENT_LABELS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 LOOKED_AT = 200  # the newest open tips and referrals examined
+SUPERVISION_ROLES = frozenset(SUPERVISION_STAFF)
 
 
 def mine(actor: Actor, handler_id: int | None) -> bool:
@@ -48,12 +55,33 @@ def waiting_referrals(ctx: Context) -> list[dict]:
     return rows
 
 
+def _overdue_subjects(ctx: Context, subject_type: str) -> int:
+    """How many subjects of this type have a running deadline past due."""
+    query = select(func.count(func.distinct(Deadline.subject_id))).where(
+        Deadline.subject_type == subject_type, Deadline.status == DeadlineStatus.OPEN, Deadline.due_at <= ctx.now)
+    return ctx.session.exec(query).one()
+
+
+def coordination(ctx: Context) -> list[dict]:
+    """For leaders: open and overdue rectification findings and decided matters, with where to look."""
+    rows = []
+    if ctx.actor.role in SUPERVISION_ROLES:
+        open_count = ctx.session.exec(select(func.count()).select_from(Finding).where(Finding.status != "closed")).one()
+        rows.append({"label": "督导整改事项（未销号）", "open": open_count, "overdue": _overdue_subjects(ctx, FINDING),
+                     "href": "/supervision"})
+    if ctx.actor.role in MEETING_ROLES:
+        query = select(func.count()).select_from(DecidedMatter).where(DecidedMatter.status != "done_verified")
+        rows.append({"label": "联席会议议定事项（未办结）", "open": ctx.session.exec(query).one(),
+                     "overdue": _overdue_subjects(ctx, MATTER), "href": "/matters"})
+    return rows
+
+
 @router.get("/work")
 def my_work(request: Request, actor: Actor = Depends(office_actor)) -> Response:
     """我的工作 (office roles)."""
     with request.app.state.runtime.read(actor) as ctx:
-        tips, referrals = waiting_tips(ctx), waiting_referrals(ctx)
+        tips, referrals, others = waiting_tips(ctx), waiting_referrals(ctx), coordination(ctx)
         overdue = None
         if actor.role in LEADER_ROLES:
             overdue = len(overdue_items(ctx.session, now=ctx.now, calendar=ctx.calendar, policy=ctx.policy))
-    return render(request, "work.html", {"tips": tips, "referrals": referrals, "overdue": overdue})
+    return render(request, "work.html", {"tips": tips, "referrals": referrals, "overdue": overdue, "others": others})
