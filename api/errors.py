@@ -8,9 +8,12 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.errors import Forbidden, InvalidInput, NotFound, ServiceError, StaleVersion, TransitionRefused
+from services.errors import (
+    AlreadySubmitted, Forbidden, InvalidInput, NotFound, ServiceError, StaleVersion, TransitionRefused,
+)
 
-STATUS = {NotFound: 404, Forbidden: 403, InvalidInput: 422, TransitionRefused: 409, StaleVersion: 409}
+STATUS = {NotFound: 404, Forbidden: 403, InvalidInput: 422, TransitionRefused: 409, StaleVersion: 409,
+          AlreadySubmitted: 409}
 
 
 def error_body(exc: ServiceError) -> dict:
@@ -22,6 +25,8 @@ def error_body(exc: ServiceError) -> dict:
         body.update(event=exc.event, state=exc.state, allowed_events=exc.allowed)
     if isinstance(exc, StaleVersion):
         body["current_version"] = exc.current
+    if isinstance(exc, AlreadySubmitted):
+        body["existing_id"] = exc.existing_id
     return body
 
 

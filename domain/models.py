@@ -98,6 +98,8 @@ class Tip(SQLModel, table=True):
     amount_confirmed: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
     amount_recovered: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
     closed_at: datetime | None = _ts(default=None)
+    # The registration form's one-time key: a refreshed or double-clicked form registers nothing twice.
+    intake_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class ReporterIdentity(SQLModel, table=True):

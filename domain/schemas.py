@@ -32,6 +32,8 @@ class TipCreate(BaseModel):
     evidence: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=50)
     anonymous: bool
     reporter: ReporterIn | None = None
+    intake_key: str | None = Field(default=None, min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                   description="optional one-time key: a second submission with it registers nothing")
 
     @model_validator(mode="after")
     def _identity_matches_anonymity(self) -> "TipCreate":

@@ -47,3 +47,13 @@ class StaleVersion(ServiceError):
     def __init__(self, current: int) -> None:
         super().__init__(f"记录已被他人修改（当前版本 {current}），请刷新后重试")
         self.current = current
+
+
+class AlreadySubmitted(ServiceError):
+    """The same one-time form (or API intake key) was submitted before; `existing_id` is what it made."""
+
+    code = "already_submitted"
+
+    def __init__(self, existing_id: int, message: str) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id

@@ -10,7 +10,7 @@ from services import audit
 from services.authz import require_role
 from services.context import Context
 from services.deadlines import extend_deadline, open_deadlines, start_deadline
-from services.errors import InvalidInput, NotFound
+from services.errors import AlreadySubmitted, InvalidInput, NotFound
 from services.lifecycle import apply_clocks, check_version, ensure_allowed
 from services.numbers import next_number
 from services.receipts import new_receipt_code, seal_receipt_code
@@ -46,13 +46,14 @@ def register_tip(ctx: Context, data: TipCreate) -> tuple[Tip, str | None]:
     sealed_reporter = seal(data.reporter.model_dump()) if data.reporter is not None else None
     if ctx.session.get(Institution, data.institution_id) is None:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
+    _refuse_resubmission(ctx, data.intake_key)
     year = ctx.now.astimezone(SHANGHAI).year
     tip = Tip(
         number=f"JB{year}-{next_number(ctx.session, key='tip', year=year):05d}",
         channel=data.channel, institution_id=data.institution_id, facts=data.facts,
         amount_involved=data.amount_involved, evidence=list(data.evidence), anonymous=data.anonymous,
         receipt_locator=locator, receipt_hash=sealed_code, registered_at=ctx.now,
-        registered_by=ctx.actor.id,
+        registered_by=ctx.actor.id, intake_key=data.intake_key,
     )
     ctx.session.add(tip)
     ctx.session.flush()
@@ -62,6 +63,15 @@ def register_tip(ctx: Context, data: TipCreate) -> tuple[Tip, str | None]:
                  detail={"channel": tip.channel, "anonymous": tip.anonymous})
     start_deadline(ctx, subject_type=SUBJECT, subject_id=tip.id, kind="filing_decision")
     return tip, code
+
+
+def _refuse_resubmission(ctx: Context, intake_key: str | None) -> None:
+    """A form submitted twice (refresh, double click) registers one tip; the second learns which."""
+    if intake_key is None:
+        return
+    earlier = ctx.session.exec(select(Tip.id, Tip.number).where(Tip.intake_key == intake_key)).first()
+    if earlier is not None:
+        raise AlreadySubmitted(earlier.id, f"此登记表已提交过，举报 {earlier.number} 已登记，未重复登记")
 
 
 def transition_tip(ctx: Context, tip_id: int, data: TransitionIn) -> Tip:

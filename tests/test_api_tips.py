@@ -341,3 +341,14 @@ def test_public_status_by_receipt_code(api, client):
     api.ok(tip["id"], "investigator", "conclude", finding="substantiated", amount_confirmed="500")
     assert client.get(url, headers={"X-Receipt-Code": code}).json()["finding_label"] == "查实"
     assert client.post(API, json=REAL, headers=api.login("desk")).json()["receipt_code"] is None
+
+
+def test_an_intake_key_makes_a_repeated_post_register_nothing(client, login):
+    body = {"channel": "web", "institution_id": 1, "facts": "虚构诊疗项目套取医保基金", "anonymous": True,
+            "intake_key": "retry-after-timeout-0001"}
+    first = client.post("/api/v1/tips", json=body, headers=login("desk"))
+    assert first.status_code == 201
+    again = client.post("/api/v1/tips", json=body, headers=login("desk"))
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_submitted" and again.json()["existing_id"] == first.json()["tip"]["id"]
+    assert client.get("/api/v1/tips", headers=login("chief")).json()["total"] == 1

@@ -245,3 +245,25 @@ def test_roles_gate_the_pages(browser):
     assert 'href="/tips/new"' not in investigator.get("/tips").text
     assert 'href="/tips/new"' in browser("desk").get("/tips").text
     assert browser("desk").get("/tips/999").status_code == 404
+
+
+def test_a_resubmitted_registration_form_registers_one_tip(browser, login, client):
+    desk = browser("desk")
+    form_page = desk.get("/tips/new").text
+    key = re.search(r'name="intake_key" value="([^"]+)"', form_page).group(1)
+    assert key != re.search(r'name="intake_key" value="([^"]+)"', desk.get("/tips/new").text).group(1)
+    form = {"channel": "phone", "institution_id": "1", "facts": FACTS, "anonymity": "anonymous", "intake_key": key}
+    first = desk.post("/tips/new", data=form)
+    assert first.status_code == 201
+    number = re.search(r"JB2026-\d{5}", first.text).group(0)
+    total = client.get("/api/v1/tips", headers=login("chief")).json()["total"]
+    again = desk.post("/tips/new", data=form)  # the browser's refresh of the success page
+    assert again.status_code == 409 and "此表单已提交过" in again.text and number in again.text
+    assert "查询码只在首次提交时显示" in again.text and 'class="code"' not in again.text
+    assert client.get("/api/v1/tips", headers=login("chief")).json()["total"] == total
+
+
+def test_a_refused_form_keeps_its_one_time_key(browser):
+    desk = browser("desk")
+    refused = desk.post("/tips/new", data={"channel": "phone", "facts": "太短", "intake_key": "k" * 24})
+    assert refused.status_code == 422 and 'name="intake_key" value="' + "k" * 24 + '"' in refused.text

@@ -41,7 +41,7 @@ def _filled(form: dict[str, str], keys, prefix: str = "") -> dict[str, str]:
 
 def tip_create_input(form: dict[str, str]) -> dict:
     """TipCreate's input from the registration form; blank fields are left out (missing / default)."""
-    data: dict = _filled(form, ("channel", "institution_id", "facts", "amount_involved"))
+    data: dict = _filled(form, ("channel", "institution_id", "facts", "amount_involved", "intake_key"))
     data["evidence"] = [line.strip() for line in form.get("evidence", "").splitlines() if line.strip()]
     anonymity = form.get("anonymity")
     if anonymity in ("anonymous", "real_name"):

@@ -1,4 +1,5 @@
 """The tip list (filters, pagination, nearest deadline) and the desk registration form."""
+import secrets
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -13,7 +14,7 @@ from domain.models import Institution
 from domain.schemas import DeadlinePublic, TipCreate, TipPublic
 from services import tip_queries as q
 from services.context import Actor
-from services.errors import InvalidInput
+from services.errors import AlreadySubmitted, InvalidInput
 from services.tips import REGISTER_ROLES, register_tip
 from states.tip import STATE_LABELS
 
@@ -71,8 +72,10 @@ def _new_form(request: Request, actor: Actor, values: dict | None = None,
     """The registration form, with what was typed and the messages beside the fields (422)."""
     with request.app.state.runtime.read(actor) as ctx:
         institutions = list(ctx.session.exec(select(Institution).order_by(Institution.code)))
-    return render(request, "tip_new.html", {
-        "institutions": institutions, "values": values or {}, "errors": errors or {},
+    values = values or {}
+    return render(request, "tip_new.html", {  # a re-shown form keeps its one-time key
+        "institutions": institutions, "values": values, "errors": errors or {},
+        "intake_key": values.get("intake_key") or secrets.token_urlsafe(24),
     }, status=422 if errors else 200)
 
 
@@ -94,4 +97,9 @@ def create_tip(request: Request, form: dict[str, str] = Depends(form_data),
         return _new_form(request, actor, form, translate(exc))
     except InvalidInput as exc:
         return _new_form(request, actor, form, {exc.field: exc.message})
-    return render(request, "tip_registered.html", {"tip": tip, "receipt_code": code}, status=201)
+    except AlreadySubmitted as exc:  # a refresh or a second click: show what the first submission registered
+        with request.app.state.runtime.read(actor) as ctx:
+            earlier = q.tip_view(ctx, exc.existing_id)
+        return render(request, "tip_registered.html", {"tip": earlier, "receipt_code": None, "already": exc.message},
+                      status=409)
+    return render(request, "tip_registered.html", {"tip": tip, "receipt_code": code, "already": None}, status=201)
