@@ -19,6 +19,7 @@ from sqlmodel import Session
 from settings import get_settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_POOL_SIZE = 40  # anyio's default worker-thread limit, which serves FastAPI's sync routes
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -32,7 +33,10 @@ def ensure_sqlite_dir(url: str) -> None:
 def _sqlite_engine(url: str) -> Engine:
     """A SQLite engine in WAL mode whose write transactions begin IMMEDIATE."""
     ensure_sqlite_dir(url)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # A pool as large as the server's thread pool: connections are reused, never reopened per request (each
+    # open runs the PRAGMAs below), and a request never waits for a free connection.
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=SQLITE_POOL_SIZE,
+                           max_overflow=SQLITE_POOL_SIZE)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
