@@ -41,13 +41,17 @@ def chief_token(fuzzed_app):
     return response.json()["access_token"]
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# Log-out ends every session of the user, the fuzzer's own token too; after that the fuzzer would only
+# exercise the 401 path. It is tested in test_accounts.py instead.
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(method="POST", path="/api/v1/auth/logout")
 
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors_and_responses_match_the_schema(case, chief_token):
-    case.call_and_validate(headers={"Authorization": f"Bearer {chief_token}"},
-                           checks=[not_a_server_error, response_schema_conformance])
-
-
+    response = case.call_and_validate(headers={"Authorization": f"Bearer {chief_token}"},
+                                      checks=[not_a_server_error, response_schema_conformance])
+    # A request that carried the valid token is never answered "not logged in" (a guard that the fuzz reaches
+    # the operations, not only the authentication in front of them; the fuzzer also sends some without it).
+    sent_token = response.request.headers.get("authorization") == f"Bearer {chief_token}"
+    assert not (sent_token and response.status_code == 401) or case.path == "/api/v1/auth/token", case.path
