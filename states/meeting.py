@@ -52,7 +52,7 @@ MEETING_EVENT_ROLES = {"open_topics": OFFICE, "propose_agenda": OFFICE, "approve
                        "approve_minutes": CONVENER, "return_minutes": CONVENER, "issue_minutes": SYSTEM_ONLY}
 MATTER_EVENT_ROLES = {"start": frozenset({Role.LIAISON}), "report_progress": frozenset({Role.LIAISON}),
                       "verify": OFFICE, "send_back": OFFICE}
-EVENT_LABELS = {"open_topics": "征集议题", "propose_agenda": "提交议题", "approve_agenda": "审定议题",
+EVENT_LABELS = {"open_topics": "征集议题", "propose_agenda": "报请审定议题", "approve_agenda": "审定议题",
                 "return_agenda": "退回议题", "send_notice": "发送会议通知", "hold": "记录召开", "draft_minutes": "起草纪要",
                 "approve_minutes": "审定纪要", "return_minutes": "退回纪要", "issue_minutes": "印发纪要", "start": "开始办理",
                 "report_progress": "报送进展", "verify": "核实办结", "send_back": "退回继续办理"}

@@ -87,7 +87,7 @@ def test_full_journey_through_the_pages(browser, runtime, users, clock):
     assert len(topics) == 2 and "定点医疗机构诊疗行为规范" not in police.get(url).text  # its own unit's only
 
     # The office proposes the agenda; the convener approves it (time and place required).
-    assert move(office, runtime, meeting_id, "hold", 409).text.count("可执行：提交议题") == 1
+    assert move(office, runtime, meeting_id, "hold", 409).text.count("可执行：报请审定议题") == 1
     move(office, runtime, meeting_id, "propose_agenda", agenda="一、通报基金监管形势；二、研究行刑衔接",
          topic_ids=str(topics["打击欺诈骗保专项行动线索移送衔接"]))
     assert "无权审定议题：需要角色 联席会议召集人" in move(office, runtime, meeting_id, "approve_agenda", 403).text
