@@ -28,9 +28,12 @@ def wait_until_healthy(url: str, *, timeout_s: float, process: subprocess.Popen,
 
 
 def _child(stack: ExitStack, args: list[str], log: Path, env: dict) -> subprocess.Popen:
-    """Start a child with output to a file (a pipe nobody reads would block it); stop it on exit."""
+    """Start a child with output to a file (a pipe nobody reads would block it); stop it on exit. Each child
+    has its own session, so a terminal's Ctrl-C (sent to the whole foreground group) reaches only the
+    launcher, which then stops the served flows while the Prefect server still answers, and the children
+    after them; a server killed first would leave the flows' shutdown retrying against it."""
     handle = stack.enter_context(open(log, "ab"))
-    process = subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, env=env)
+    process = subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     stack.callback(_stop, process)
     return process
 

@@ -38,7 +38,9 @@ def test_run_command_starts_everything_and_ctrl_c_stops_it(tmp_path):
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}", FUNDWATCH_STATE_DIR=str(tmp_path / "state"),
                FUNDWATCH_PORT=str(port), FUNDWATCH_PREFECT_PORT=str(prefect_port))
     fundwatch = os.path.join(os.path.dirname(sys.executable), "fundwatch")
-    process = subprocess.Popen([fundwatch, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # Its own process group, like a job in a terminal: Ctrl-C there signals the whole group.
+    process = subprocess.Popen([fundwatch, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
     try:
         wait_for(f"http://127.0.0.1:{port}/api/v1/health", process)
         login = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/token",
@@ -54,7 +56,7 @@ def test_run_command_starts_everything_and_ctrl_c_stops_it(tmp_path):
         assert _first_completed_run(api) is not None  # the scheduler really fires (cron, every minute)
         children = children_of(process.pid)
         assert len(children) >= 2  # Prefect server and the API
-        process.send_signal(signal.SIGINT)
+        os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
         process.wait(timeout=60)
         time.sleep(1)
         assert [pid for pid in children if os.path.exists(f"/proc/{pid}") and _alive(pid)] == []
