@@ -195,3 +195,14 @@ def test_only_the_office_plans_and_only_a_liaison_confirms(browser, runtime):
     with runtime.db.read() as session:
         assert session.exec(select(Meeting)).one().title == "医保基金监管专题联席会议"
     assert 'href="/meetings"' in browser("police").get("/portal").text
+
+
+def test_leaders_see_the_meetings_history_and_liaisons_do_not(browser, runtime):
+    office, police = browser("office"), browser("police")
+    meeting_id = planned(office)
+    move(office, runtime, meeting_id, "open_topics", topic_cutoff="2026-09-30")
+    post(police, f"/meetings/{meeting_id}/topics", title="打击欺诈骗保专项行动线索移送衔接")
+    history = office.get(f"/meetings/{meeting_id}").text
+    trail = history[history.index("<h2>办理记录</h2>"):]
+    assert trail.index("启动会议筹备") < trail.index("征集议题") < trail.index("提交议题")
+    assert "<h2>办理记录</h2>" not in police.get(f"/meetings/{meeting_id}").text

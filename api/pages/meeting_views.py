@@ -16,8 +16,8 @@ from domain.enums import Role
 from services import meeting_queries as queries
 from services.context import Context
 from services.errors import InvalidInput
-from services.meetings import load_meeting, member_units
-from states.meeting import EVENT_LABELS, MATTER_STATE_LABELS
+from services.meetings import MEETING, load_meeting, member_units
+from states.meeting import EVENT_LABELS, MATTER_STATE_LABELS, MEETING_STATE_LABELS
 
 MEMBERS = frozenset(LEADERS) | {Role.LIAISON}        # who may open the meeting pages (as the API admits)
 INFO_ROLES = frozenset({Role.GRID_INSPECTOR, Role.TOWNSHIP_ADMIN, Role.MEETING_OFFICE, Role.CONVENER, Role.HEAD})
@@ -134,10 +134,14 @@ def detail_view(ctx: Context, meeting_id: int) -> dict:
         "can_confirm": role == Role.LIAISON and any(r.read_at is None for r in receipts),
         "can_distribute": role == Role.MEETING_OFFICE and meeting.status == "minutes_approved",
         "notice_ready": meeting.status in queries.SCHEDULED, "minutes_ready": minutes_ready,
+        "history": history_rows(ctx.session, MEETING, meeting_id, actions=MEETING_ACTIONS,
+                                states=MEETING_STATE_LABELS) if leader else [],
     }
 
 
 HISTORY_LABELS = {**EVENT_LABELS, "assign": "交办", "named": "超期通报"}
+MEETING_ACTIONS = {**EVENT_LABELS, "open": "启动会议筹备", "topic_submitted": "提交议题", "minutes_sent": "印发纪要",
+                   "distribution_requested": "申请立即分发纪要"}
 
 
 def matter_history(session: Session, matter_id: int) -> list[dict]:
