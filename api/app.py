@@ -7,9 +7,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, guards
-from api.guards import Limits
 from api.auth import Tokens
 from api.pages import router as pages_router
+from api.rate_limits import Limits
 from api.routes import (
     auth, calendar, deadlines, documents, escalations, inbox, info_reports, meetings, outbox, public, referrals,
     registry, rewards, supervision, tips, users,
