@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
+import db.engine
 import domain.all_tables  # noqa: F401
 from api.app import create_app
 from db.engine import Database
@@ -154,3 +155,20 @@ def browser(app):
     yield _open
     for client in opened:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """A Prefect test server for the flow tests (one per session, started on first use)."""
+    from prefect.testing.utilities import prefect_test_harness  # Prefect is imported only by the tests that need it
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture
+def process_database(database):
+    """Point the process-wide database (what flows use) at the test database."""
+    db.engine._database = database
+    yield database
+    db.engine._database = None

@@ -1,28 +1,11 @@
 """Real Prefect flow runs under one session-scoped test harness (a small set: each run costs seconds)."""
-import pytest
-from prefect.testing.utilities import prefect_test_harness
 from sqlmodel import select
 
-import db.engine
 from domain.models import DeadlineStep, InboxMessage
 from settings import get_settings
 from tests.helpers import register
 from workflows.deployments import deployments
 from workflows.flows import deadline_sweep, notification_relay
-
-
-@pytest.fixture(scope="session")
-def prefect_server():
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
-
-
-@pytest.fixture
-def process_database(database):
-    """Point the process-wide database (what flows use) at the test database."""
-    db.engine._database = database
-    yield database
-    db.engine._database = None
 
 
 def test_sweep_and_relay_flows_escalate_and_deliver_once(prefect_server, process_database, runtime, users):

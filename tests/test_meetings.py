@@ -1,11 +1,8 @@
 """Joint meeting: the cycle with minutes distributed by a real Prefect flow, read receipts chased by the
 sweep, topics' cut-off, convener-only approval, the .ics invitation, and decided matters' ladder and carry-over."""
-from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 
 import pytest
-from prefect.settings import PREFECT_API_URL
-from prefect.testing.utilities import prefect_test_harness
 from sqlmodel import select, update
 
 from domain.calendar import SHANGHAI
@@ -15,17 +12,9 @@ from services.escalation import sweep
 from services.meetings import open_due_meeting
 from services.minutes import circulate_overdue, issue, recipients_of, send_to_unit
 from settings import get_settings
-from tests.test_flows import process_database  # noqa: F401  (the process-wide database the flows use)
 from workflows.coordination import coordination_sweep, minutes_distribution
 
 MEMBER_UNITS = 15  # the seed's member units besides the office's own bureau
-
-
-@pytest.fixture(scope="session")
-def prefect_server():
-    """The session's Prefect test harness: the one tests/test_flows.py started, else one started here."""
-    with nullcontext() if PREFECT_API_URL.value() else prefect_test_harness(server_startup_timeout=90):
-        yield
 
 
 def at(text: str) -> datetime:
