@@ -105,3 +105,18 @@ def test_cookies_are_secure_httponly_and_samesite_outside_development(database, 
     assert "fw_session" in cookies
     for cookie in cookies.values():
         assert "; secure" in cookie and "; httponly" in cookie and "samesite=" in cookie
+
+
+def test_every_post_form_in_the_templates_carries_the_csrf_field():
+    """The test client adds the token itself, so a template missing it would pass the page tests and fail
+    in a real browser (the browser journeys cover only some forms): check the templates directly."""
+    import re
+    from pathlib import Path
+
+    forms = []
+    for template in sorted((Path(__file__).resolve().parent.parent / "api" / "templates").glob("*.html")):
+        text = template.read_text(encoding="utf-8")
+        forms += [(template.name, m.group(0), text[m.end():m.end() + 40])
+                  for m in re.finditer(r"<form\b[^>]*>", text) if 'method="post"' in m.group(0).lower()]
+    assert len(forms) >= 30
+    assert [(name, tag) for name, tag, after in forms if not after.lstrip().startswith("{{ csrf_field() }}")] == []
