@@ -67,6 +67,23 @@ def _check_department(session: Session, data: DepartmentIn, own_id: int | None) 
         raise InvalidInput("kind", "本局（医疗保障局）已登记，只能有一个")
 
 
+def _insert(ctx: Context, row, subject: str, data: BaseModel):
+    """Add a registry row and audit its creation (`<subject>_created`, with what was entered)."""
+    ctx.session.add(row)
+    ctx.session.flush()
+    audit.record(ctx, subject_type=subject, subject_id=row.id, action=f"{subject}_created",
+                 detail=data.model_dump(mode="json"))
+    return row
+
+
+def _update(ctx: Context, row, subject: str, data: BaseModel):
+    """Apply `data` to a registry row; audit what changed (`<subject>_updated`, old and new), if anything."""
+    changed = _changes(row, data)
+    if changed:
+        audit.record(ctx, subject_type=subject, subject_id=row.id, action=f"{subject}_updated", detail=changed)
+    return row
+
+
 def _changes(row, data: BaseModel) -> dict:
     """The fields `data` changes on `row`, as {field: [old, new]}, and applies them."""
     changed = {}
@@ -87,23 +104,14 @@ def _get(ctx: Context, model, row_id: int, what: str):
 def create_department(ctx: Context, data: DepartmentIn) -> Department:
     require_role(ctx, ADMIN_ONLY, action="新增部门")
     _check_department(ctx.session, data, None)
-    department = Department(**data.model_dump())
-    ctx.session.add(department)
-    ctx.session.flush()
-    audit.record(ctx, subject_type="department", subject_id=department.id, action="department_created",
-                 detail=data.model_dump(mode="json"))
-    return department
+    return _insert(ctx, Department(**data.model_dump()), "department", data)
 
 
 def update_department(ctx: Context, department_id: int, data: DepartmentIn) -> Department:
     require_role(ctx, ADMIN_ONLY, action="修改部门")
     department = _get(ctx, Department, department_id, "部门")
     _check_department(ctx.session, data, department.id)
-    changed = _changes(department, data)
-    if changed:
-        audit.record(ctx, subject_type="department", subject_id=department.id, action="department_updated",
-                     detail=changed)
-    return department
+    return _update(ctx, department, "department", data)
 
 
 def department(ctx: Context, department_id: int) -> Department:
@@ -124,23 +132,14 @@ def _check_institution(session: Session, data: InstitutionIn, own_id: int | None
 def create_institution(ctx: Context, data: InstitutionIn) -> Institution:
     require_role(ctx, ADMIN_ONLY, action="新增定点医药机构")
     _check_institution(ctx.session, data, None)
-    institution = Institution(**data.model_dump(mode="json"))
-    ctx.session.add(institution)
-    ctx.session.flush()
-    audit.record(ctx, subject_type="institution", subject_id=institution.id, action="institution_created",
-                 detail=data.model_dump(mode="json"))
-    return institution
+    return _insert(ctx, Institution(**data.model_dump(mode="json")), "institution", data)
 
 
 def update_institution(ctx: Context, institution_id: int, data: InstitutionIn) -> Institution:
     require_role(ctx, ADMIN_ONLY, action="修改定点医药机构")
     institution = _get(ctx, Institution, institution_id, "机构")
     _check_institution(ctx.session, data, institution.id)
-    changed = _changes(institution, data)
-    if changed:
-        audit.record(ctx, subject_type="institution", subject_id=institution.id, action="institution_updated",
-                     detail=changed)
-    return institution
+    return _update(ctx, institution, "institution", data)
 
 
 def institution(ctx: Context, institution_id: int) -> Institution:
