@@ -21,8 +21,8 @@ def record(
     ctx: Context, *, subject_type: str, subject_id: int, action: str,
     from_state: str | None = None, to_state: str | None = None,
     reason: str | None = None, detail: dict | None = None,
-) -> AuditEntry:
-    """Add one audit row for the acting user (or the system), linked to the chain."""
+) -> int:
+    """Add one audit row for the acting user (or the system), linked to the chain; returns its id."""
     conn = ctx.session.connection()
     seq, previous = _locked_head(conn)
     row = {
@@ -33,7 +33,7 @@ def record(
     row["prev_hash"], row["hash"] = previous, _hash(previous, row)
     entry_id = conn.execute(_INSERT_ENTRY, row).inserted_primary_key[0]
     conn.execute(_MOVE_HEAD, {"new_seq": row["seq"], "new_hash": row["hash"]})
-    return AuditEntry(id=entry_id, **row)  # a copy of the stored row, outside the session
+    return entry_id
 
 
 # Plain statements on the session's connection: no ORM objects to build, load or flush for the chain.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from chinese_calendar import constants as library
+from sqlalchemy import String, cast
 from sqlmodel import Session, select
 
 from domain.calendar import LIBRARY_YEARS, CalendarDataError, WorkCalendar, YearSchedule
@@ -22,16 +23,19 @@ _cache_lock = threading.Lock()
 _cache: tuple[tuple, WorkCalendar] | None = None
 
 
+_SCHEDULES = select(HolidayYear.year, cast(HolidayYear.schedule, String)).order_by(HolidayYear.year)
+
+
 def get_calendar(session: Session) -> WorkCalendar:
     """The calendar with every loaded year; rebuilt only when the stored schedules change (keyed on
-    their content, so a year replaced within the same second, or another database, is never stale)."""
+    their stored text, so a year replaced within the same second, or another database, is never stale;
+    the text is parsed only when it changed)."""
     global _cache
-    rows = session.exec(select(HolidayYear.year, HolidayYear.schedule).order_by(HolidayYear.year)).all()
-    key = tuple((year, json.dumps(schedule, sort_keys=True)) for year, schedule in rows)
+    key = tuple(session.connection().execute(_SCHEDULES).tuples())
     with _cache_lock:
         if _cache is not None and _cache[0] == key:
             return _cache[1]
-    calendar = WorkCalendar({year: YearSchedule.from_json(schedule) for year, schedule in rows})
+    calendar = WorkCalendar({year: YearSchedule.from_json(json.loads(text)) for year, text in key})
     with _cache_lock:
         _cache = (key, calendar)
     return calendar

@@ -1,7 +1,10 @@
 """Deadline rows: started and stopped by transitions, counted in their rule's unit."""
 from datetime import datetime, time
 
-from sqlalchemy import bindparam
+from types import SimpleNamespace
+
+from sqlalchemy import Row, bindparam
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 
 from domain.calendar import SHANGHAI, Unit, WorkCalendar
@@ -12,7 +15,7 @@ from domain.policy import Policy
 from services.context import Context
 
 
-def planned_steps(ctx: Context, deadline: Deadline) -> list[PlannedStep]:
+def planned_steps(ctx: Context, deadline) -> list[PlannedStep]:
     """The deadline's reminders and ladder, timed by its rule and the calendar."""
     return _plan(deadline, ctx.policy, ctx.calendar)
 
@@ -20,7 +23,8 @@ def planned_steps(ctx: Context, deadline: Deadline) -> list[PlannedStep]:
 WINDOW_CLOSES = "window-closed"
 
 
-def _plan(deadline: Deadline, policy: Policy, calendar: WorkCalendar) -> list[PlannedStep]:
+def _plan(deadline, policy: Policy, calendar: WorkCalendar) -> list[PlannedStep]:
+    """Steps of a deadline row (or of the values of one about to be written)."""
     rule = policy.deadlines.get(deadline.kind)
     if rule is not None and rule.window:
         return [PlannedStep(WINDOW_CLOSES, 0, deadline.due_at, ())]
@@ -33,29 +37,40 @@ def schedule_next(ctx: Context, deadline: Deadline, done: set[str] = frozenset()
     _schedule(deadline, _plan(deadline, ctx.policy, ctx.calendar), done)
 
 
-def _schedule(deadline: Deadline, steps: list[PlannedStep], done: set[str]) -> None:
+def _schedule(deadline, steps: list[PlannedStep], done: set[str]) -> None:
     pending = [s.at for s in steps if s.code not in done]
     deadline.next_action_at = min(pending) if pending else None
+
+
+# Transitions open and close clocks with plain statements on the session's connection: building,
+# loading and flushing ORM rows cost more than the rest of a transition. Rows the session already
+# holds are flushed before and expired after, so the ORM never works from a stale copy.
+_TABLE = Deadline.__table__
+_INSERT = _TABLE.insert().returning(*_TABLE.c)
 
 
 def start_deadline(
     ctx: Context, *, subject_type: str, subject_id: int, kind: str, start: datetime | None = None,
     amount: int | None = None,
-) -> Deadline:
+) -> Row:
     """Open a deadline of `kind` from `start` (default now), per the locality policy (or `amount` of its
-    unit, where a person set the period, e.g. a rectification due on a chosen date)."""
+    unit, where a person set the period, e.g. a rectification due on a chosen date). Returns the row."""
     rule = ctx.policy.rule(kind)
-    start = start or ctx.now
-    amount = rule.amount if amount is None else amount
-    due = ctx.calendar.due(start, amount, rule.unit)
-    deadline = Deadline(
-        subject_type=subject_type, subject_id=subject_id, kind=kind, unit=rule.unit.value,
-        amount=amount, start_at=start, due_at=due.at, last_day=due.last_day,
-        provisional=due.provisional,
+    return _insert(ctx, subject_type=subject_type, subject_id=subject_id, kind=kind, unit=rule.unit,
+                   amount=rule.amount if amount is None else amount, start=start or ctx.now)
+
+
+def _insert(ctx: Context, *, subject_type: str, subject_id: int, kind: str, unit: Unit, amount: int,
+            start: datetime, provisional: bool = False) -> Row:
+    """Write an open deadline counted from `start`, its first reminder or step scheduled."""
+    due = ctx.calendar.due(start, amount, unit)
+    row = SimpleNamespace(
+        subject_type=subject_type, subject_id=subject_id, kind=kind, unit=unit.value, amount=amount,
+        start_at=start, due_at=due.at, last_day=due.last_day, provisional=due.provisional or provisional,
+        status=DeadlineStatus.OPEN.value, escalation_level=0,
     )
-    schedule_next(ctx, deadline)
-    ctx.session.add(deadline)
-    return deadline
+    schedule_next(ctx, row)
+    return ctx.session.connection().execute(_INSERT, vars(row)).one()
 
 
 def _unflushed(session, model: type) -> bool:
@@ -81,19 +96,33 @@ def open_deadlines(ctx: Context, *, subject_type: str, subject_id: int) -> list[
     return _select(ctx.session, query, Deadline)
 
 
+_CLOSE = _TABLE.update().where(
+    _TABLE.c.subject_type == bindparam("of_type"), _TABLE.c.subject_id == bindparam("of_id"),
+    _TABLE.c.status == DeadlineStatus.OPEN,
+).values(status=bindparam("new_status"), closed_at=bindparam("now", type_=_TABLE.c.closed_at.type), next_action_at=None).returning(_TABLE.c.id)
+_CLOSE_KINDS = _CLOSE.where(_TABLE.c.kind.in_(bindparam("kinds", expanding=True)))
+
+
 def close_deadlines(
     ctx: Context, *, subject_type: str, subject_id: int, kinds: set[str] | None = None,
     status: DeadlineStatus = DeadlineStatus.MET,
-) -> list[Deadline]:
-    """Stop the subject's open deadlines of `kinds` (all when None); returns those stopped."""
+) -> list[int]:
+    """Stop the subject's open deadlines of `kinds` (all when None); returns the ids of those stopped."""
     if kinds is not None and not kinds:
         return []
-    stopped = []
-    for deadline in open_deadlines(ctx, subject_type=subject_type, subject_id=subject_id):
-        if kinds is None or deadline.kind in kinds:
-            deadline.status, deadline.closed_at, deadline.next_action_at = status, ctx.now, None
-            stopped.append(deadline)
-    _cancel_pending_messages(ctx, [d.id for d in stopped])
+    session = ctx.session
+    if _unflushed(session, Deadline):
+        session.flush()
+    params = {"of_type": subject_type, "of_id": subject_id, "new_status": status, "now": ctx.now}
+    if kinds is None:
+        stopped = list(session.connection().execute(_CLOSE, params).scalars())
+    else:
+        stopped = list(session.connection().execute(_CLOSE_KINDS, {**params, "kinds": sorted(kinds)}).scalars())
+    for deadline_id in stopped:
+        loaded = session.identity_map.get(identity_key(Deadline, deadline_id))
+        if loaded is not None:
+            session.expire(loaded)
+    _cancel_pending_messages(ctx, stopped)
     return stopped
 
 
@@ -115,21 +144,14 @@ def _cancel_pending_messages(ctx: Context, deadline_ids: list[int]) -> None:
         row.status = OutboxStatus.CANCELLED
 
 
-def extend_deadline(ctx: Context, deadline: Deadline, *, extension_kind: str) -> Deadline:
+def extend_deadline(ctx: Context, deadline: Deadline, *, extension_kind: str) -> Row:
     """Replace `deadline` by one of the same kind running `extension_kind` on from its last day."""
+    start, provisional = _period_end(deadline), deadline.provisional
     close_deadlines(ctx, subject_type=deadline.subject_type, subject_id=deadline.subject_id,
                     kinds={deadline.kind}, status=DeadlineStatus.CANCELLED)
     rule = ctx.policy.rule(extension_kind)
-    start = _period_end(deadline)
-    due = ctx.calendar.due(start, rule.amount, rule.unit)
-    extended = Deadline(
-        subject_type=deadline.subject_type, subject_id=deadline.subject_id, kind=deadline.kind,
-        unit=rule.unit.value, amount=rule.amount, start_at=start, due_at=due.at,
-        last_day=due.last_day, provisional=due.provisional or deadline.provisional,
-    )
-    schedule_next(ctx, extended)
-    ctx.session.add(extended)
-    return extended
+    return _insert(ctx, subject_type=deadline.subject_type, subject_id=deadline.subject_id, kind=deadline.kind,
+                   unit=rule.unit, amount=rule.amount, start=start, provisional=provisional)
 
 
 def _period_end(deadline: Deadline) -> datetime:

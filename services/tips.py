@@ -14,6 +14,7 @@ from services.errors import AlreadySubmitted, InvalidInput, NotFound
 from services.lifecycle import apply_clocks, check_version, ensure_allowed
 from services.numbers import next_number
 from services.receipts import new_receipt_code, seal_receipt_code
+from states.binding import bound
 from states.tip import EVENT_LABELS, EVENT_ROLES, STATE_LABELS, TipMachine
 
 SUBJECT = "tip"
@@ -81,10 +82,11 @@ def transition_tip(ctx: Context, tip_id: int, data: TransitionIn) -> Tip:
     require_role(ctx, EVENT_ROLES[data.event], action=EVENT_LABELS[data.event])
     tip = load_tip_for_update(ctx, tip_id)
     check_version(tip, data.expected_version)
-    machine = TipMachine(tip, max_extensions=ctx.policy.max_extensions)
-    ensure_allowed(machine, tip.status, data.event, state_labels=STATE_LABELS, event_labels=EVENT_LABELS)
     from_state = tip.status
-    machine.send(data.event)
+    with bound(TipMachine, tip, max_extensions=ctx.policy.max_extensions) as machine:
+        ensure_allowed(machine, tip.status, data.event, state_labels=STATE_LABELS, event_labels=EVENT_LABELS)
+        machine.send(data.event)
+        tip.status = machine.current_state_value
     _apply_payload(ctx, tip, data)  # after send: guards see the row as it was; a refusal rolls back
     tip.version += 1
     audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action=data.event, from_state=from_state,

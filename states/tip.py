@@ -43,9 +43,11 @@ class TipMachine(StateMachine):
         | transferred.to(closed, unless="decision_notice_pending")
     )
 
-    def __init__(self, tip, *, max_extensions: int = 1) -> None:
+    GUARD_FIELDS = ("anonymous", "decision_notified_at", "extension_count")  # what the guards read
+
+    def __init__(self, tip, *, max_extensions: int = 1, state_field: str = "status") -> None:
         self.max_extensions = max_extensions
-        super().__init__(tip, state_field="status")
+        super().__init__(tip, state_field=state_field)
 
     def decision_notice_pending(self) -> bool:
         """A real-name reporter has not yet been told the filing decision."""

@@ -1,0 +1,32 @@
+"""Machines built once per thread and pointed at one row at a time.
+
+Building a python-statemachine instance resolves every callback of the class (about 0.6 ms here, more
+than the rest of a transition's Python work), and the services need one per transition and one per
+tip shown. The machines are pure: their guards read a few fields of the row (`GUARD_FIELDS`). So each
+thread keeps one machine per class and options, running on its own small model; `bound` copies the
+row's state and those fields into that model before the machine is used.
+"""
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+_local = threading.local()
+
+
+@contextmanager
+def bound(machine_class, row, *, state_field: str = "status", **options) -> Iterator:
+    """A `machine_class` in `row`'s state, its guards reading copies of the row's `GUARD_FIELDS`. Sending
+    changes the copy only: the caller writes `machine.current_state_value` back to the row."""
+    idle = _local.__dict__.setdefault("idle", {})
+    key = (machine_class, state_field, tuple(sorted(options.items())))
+    machine = idle.pop(key, None) or machine_class(
+        SimpleNamespace(**{state_field: None}), state_field=state_field, **options)
+    try:
+        for name in machine_class.GUARD_FIELDS:
+            setattr(machine.model, name, getattr(row, name))
+        machine.current_state_value = getattr(row, state_field)
+        yield machine
+    finally:
+        if not machine.is_terminated:  # one that reached a final state takes no more events
+            idle[key] = machine  # popped while in use, so a nested `bound` builds its own
