@@ -71,14 +71,20 @@ async def _load(method: str, url: str, *, requests: int, concurrency: int, heade
     return latencies
 
 
-def load(method: str, url: str, *, requests: int, concurrency: int, headers: dict | None = None, body=None) -> dict:
-    """Send `requests` requests with `concurrency` in flight; req/s, p50 and p99 in ms."""
+def timed_load(method: str, url: str, *, requests: int, concurrency: int, headers: dict | None = None,
+               body=None) -> tuple[float, list[float]]:
+    """One load run: (elapsed seconds, each request's latency)."""
     started = time.perf_counter()
     latencies = asyncio.run(_load(method, url, requests=requests, concurrency=concurrency,
                                   headers=headers or {}, body=body))
-    elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {"req_per_s": round(requests / elapsed, 1), "p50_ms": round(statistics.median(ordered) * 1000, 1),
+    return time.perf_counter() - started, latencies
+
+
+def summarize(runs: list[tuple[float, list[float]]]) -> dict:
+    """req/s, p50 and p99 in ms over several load runs taken together."""
+    elapsed = sum(run[0] for run in runs)
+    ordered = sorted(latency for run in runs for latency in run[1])
+    return {"req_per_s": round(len(ordered) / elapsed, 1), "p50_ms": round(statistics.median(ordered) * 1000, 1),
             "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1)}
 
 

@@ -8,6 +8,7 @@ database (hashing a receipt code, sealing an identity) does not hold up the othe
 PostgreSQL needs neither: row locks (SELECT ... FOR UPDATE) serialize conflicting transitions there.
 """
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +63,33 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+class FairLock:
+    """A lock granted in arrival order. With a plain threading.Lock the releasing thread often takes it
+    straight back, so under load a few writers wait many turns (the long tail of request latency)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._queue: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._queue.append(turn)
+        turn.acquire()  # released by the holder handing the lock over (it stays held)
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._queue:
+                self._queue.popleft().release()
+            else:
+                self._held = False
+
+
 class Database:
     """One database: an engine plus read and write sessions."""
 
@@ -72,7 +100,7 @@ class Database:
             self.engine = _sqlite_engine(url)
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-        self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._write_lock = FairLock() if self.is_sqlite else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:

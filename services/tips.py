@@ -45,7 +45,7 @@ def register_tip(ctx: Context, data: TipCreate) -> tuple[Tip, str | None]:
     code = new_receipt_code() if data.anonymous else None
     locator, sealed_code = seal_receipt_code(code) if code else (None, None)
     sealed_reporter = seal(data.reporter.model_dump()) if data.reporter is not None else None
-    if ctx.session.get(Institution, data.institution_id) is None:
+    if ctx.session.execute(select(Institution.id).where(Institution.id == data.institution_id)).first() is None:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
     _refuse_resubmission(ctx, data.intake_key)
     year = ctx.now.astimezone(SHANGHAI).year

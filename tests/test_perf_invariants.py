@@ -120,3 +120,47 @@ def test_an_audit_row_in_a_rolled_back_savepoint_leaves_no_gap_in_the_chain(runt
     with runtime.db.read() as session:
         report = verify_chain(session)
     assert report.intact and report.rows == 2
+
+
+def test_writers_get_the_sqlite_lock_in_the_order_they_asked():
+    """A releasing writer does not take the lock straight back; waiters are served first come, first served."""
+    from db.engine import FairLock
+
+    lock, order, asked = FairLock(), [], []
+    lock.acquire()
+
+    def writer(number: int) -> None:
+        asked.append(number)
+        lock.acquire()
+        order.append(number)
+        lock.release()
+
+    threads = []
+    for number in range(5):  # each asks only after the one before is queued
+        threads.append(threading.Thread(target=writer, args=(number,)))
+        threads[-1].start()
+        while len(lock._queue) <= number:
+            threading.Event().wait(0.001)
+    lock.release()
+    lock.acquire()  # asks after all five: served last
+    order.append("late")
+    lock.release()
+    for thread in threads:
+        thread.join()
+    assert order == [0, 1, 2, 3, 4, "late"]
+
+
+def test_a_deadline_the_transaction_holds_is_written_before_and_reread_after_a_transition(runtime, users):
+    """Clocks stop with plain statements: a held row's own change is kept, and it then reads as stopped."""
+    from domain.schemas import TransitionIn
+    from services.tips import transition_tip
+
+    tip = register(runtime, users["desk"])
+    with runtime.write(actor(users["chief"])) as ctx:
+        held = ctx.session.get(Deadline, filing_deadline(runtime, tip.id))
+        held.escalation_level = 1  # changed in memory only, not yet flushed
+        transition_tip(ctx, tip.id, TransitionIn(event="accept", expected_version=1))
+        assert (held.status, held.escalation_level) == ("met", 1)
+    with runtime.db.read() as session:
+        stored = session.get(Deadline, held.id)
+        assert (stored.status, stored.escalation_level, stored.next_action_at) == ("met", 1, None)

@@ -1,0 +1,64 @@
+"""states.binding: one machine per thread and class, pointed at a row's state and guard fields each time."""
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+
+from states.binding import bound
+from states.tip import STATE_LABELS, TipMachine
+
+
+@dataclass
+class Row:
+    status: str
+    anonymous: bool = False
+    decision_notified_at: object = None
+    extension_count: int = 0
+
+
+def guard_fields_only(row: Row) -> SimpleNamespace:
+    """The row cut down to its state and what the machine says its guards read."""
+    return SimpleNamespace(status=row.status, **{name: getattr(row, name) for name in TipMachine.GUARD_FIELDS})
+
+
+CONTEXTS = [Row("x"), Row("x", anonymous=True), Row("x", decision_notified_at="today"), Row("x", extension_count=1)]
+
+
+@pytest.mark.parametrize("state", list(STATE_LABELS))
+@pytest.mark.parametrize("context", range(len(CONTEXTS)))
+def test_guard_fields_are_all_the_guards_read(state, context):
+    """A bound machine sees only GUARD_FIELDS; it must enable what a machine on the whole row enables."""
+    row = Row(state, **{k: v for k, v in vars(CONTEXTS[context]).items() if k != "status"})
+    expected = TipMachine(Row(**vars(row)), max_extensions=1).enabled_event_ids()
+    with bound(TipMachine, guard_fields_only(row), max_extensions=1) as machine:
+        assert machine.enabled_event_ids() == expected
+
+
+def test_one_machine_serves_row_after_row_and_sends_change_the_copy_only():
+    first, second = Row("registered"), Row("investigating", extension_count=1)
+    with bound(TipMachine, first, max_extensions=1) as machine:
+        machine.send("accept")
+        assert (machine.current_state_value, first.status) == ("accepted", "registered")
+        used = machine
+    with bound(TipMachine, second, max_extensions=1) as machine:
+        assert machine is used
+        assert machine.enabled_event_ids() == ["conclude", "notify_decision"]  # the extension is used up
+    with bound(TipMachine, second, max_extensions=2) as machine:  # other options: another machine
+        assert machine is not used and "request_extension" in machine.enabled_event_ids()
+
+
+def test_a_nested_use_gets_its_own_machine():
+    with bound(TipMachine, Row("registered"), max_extensions=1) as outer:
+        with bound(TipMachine, Row("concluded"), max_extensions=1) as inner:
+            assert inner is not outer
+            assert outer.current_state_value == "registered"
+
+
+def test_a_machine_that_reached_a_final_state_is_not_handed_out_again():
+    with bound(TipMachine, Row("reporter_notified", anonymous=True), max_extensions=1) as machine:
+        machine.send("close")
+        finished = machine
+    with bound(TipMachine, Row("registered"), max_extensions=1) as machine:
+        assert machine is not finished
+        machine.send("accept")
+        assert machine.current_state_value == "accepted"
