@@ -2,7 +2,7 @@
 sweep's time must not grow with the stored total (ratio 1M/10k <= 1.5) and an idle sweep at 1M must take
 < 50 ms. Prints the query plan of the due query to show it uses the index.
 
-    .venv/bin/python -m benchmarks.sweep_scaling [total_large]
+    .venv/bin/python -m benchmarks.sweep_scaling [total_large] [total_small] [due]
 """
 import json
 import sys
@@ -48,16 +48,16 @@ def bulk_load(database, start: int, stop: int, *, due: bool) -> None:
                  for i in ids])
 
 
-def timed_sweep(runtime: Runtime) -> tuple[float, int]:
+def timed_sweep(runtime: Runtime, due: int) -> tuple[float, int]:
     started = time.perf_counter()
-    report = sweep(runtime, limit=DUE)
+    report = sweep(runtime, limit=due)
     return time.perf_counter() - started, report.deadlines
 
 
-def measure(runtime: Runtime, database, total: int, offset: int) -> dict:
-    bulk_load(database, offset, offset + DUE, due=True)
-    busy, advanced = timed_sweep(runtime)
-    idle, _ = timed_sweep(runtime)
+def measure(runtime: Runtime, database, total: int, offset: int, due: int) -> dict:
+    bulk_load(database, offset, offset + due, due=True)
+    busy, advanced = timed_sweep(runtime, due)
+    idle, _ = timed_sweep(runtime, due)
     return {"stored_cases": total, "due": advanced, "sweep_s": round(busy, 3), "idle_sweep_ms": round(idle * 1000, 2)}
 
 
@@ -69,13 +69,13 @@ def plan(database) -> list[str]:
     return [" ".join(str(c) for c in row) for row in rows]
 
 
-def main(large: int = 1_000_000, small: int = 10_000) -> dict:
+def main(large: int = 1_000_000, small: int = 10_000, due: int = DUE) -> dict:
     url, database = fresh_database()
     runtime = Runtime(db=database, policy=load_policy(Settings().policy_file), clock=lambda: NOW)
-    bulk_load(database, 1000, 1000 + small - DUE, due=False)
-    first = measure(runtime, database, small, 1000 + small)
-    bulk_load(database, 1000 + small + DUE, 1000 + large, due=False)
-    second = measure(runtime, database, large, 1000 + large + DUE)
+    bulk_load(database, 1000, 1000 + small - due, due=False)
+    first = measure(runtime, database, small, 1000 + small, due)
+    bulk_load(database, 1000 + small + due, 1000 + large, due=False)
+    second = measure(runtime, database, large, 1000 + large + due, due)
     with database.read() as session:
         assert due_deadline_ids(session, NOW, 10) == []
     result = {"database": url.split(":")[0], "small": first, "large": second,

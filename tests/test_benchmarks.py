@@ -1,0 +1,24 @@
+"""The benchmark scripts run end to end on a small scale and report consistent figures (their real
+figures are measured by hand and recorded in the notes: a timing goal never belongs in a unit test)."""
+from benchmarks import intake, sweep_scaling, transition
+
+
+def test_transition_benchmark_reports_both_sides_and_their_ratio():
+    result = transition.main(40, 2)
+    assert result["transitions"] == 40 and result["service_per_s"] > 0 and result["bare_machine_send_per_s"] > 0
+    assert abs(result["ratio"] - result["service_per_s"] / result["bare_machine_send_per_s"]) < 0.01
+
+
+def test_intake_benchmark_serves_both_apps_and_reports_latencies():
+    result = intake.main(40, 4, 2)
+    for side in ("bare", "intake"):
+        figures = result[side]
+        assert figures["req_per_s"] > 0 and 0 < figures["p50_ms"] <= figures["p99_ms"]
+    assert abs(result["ratio"] - result["intake"]["req_per_s"] / result["bare"]["req_per_s"]) < 0.01
+    assert result["api_rss_mb_after"] > 20
+
+
+def test_sweep_benchmark_advances_every_due_deadline_and_shows_the_index():
+    result = sweep_scaling.main(600, 300, 50)
+    assert (result["small"]["due"], result["large"]["due"]) == (50, 50)
+    assert any("ix_deadline_status_next_action" in line for line in result["plan"])
