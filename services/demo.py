@@ -130,7 +130,7 @@ def _demo_tips(runtime: Runtime, users: dict[str, User]) -> None:
                          amount_involved=Decimal(amount) if amount else None, reporter=reporter)
         runtime_at = _at(runtime, base - timedelta(days=days_ago))
         with runtime_at.write(desk) as ctx:
-            tips.append(register_tip(ctx, data)[0])
+            tips.append(register_tip(ctx, data).tip)
     steps = [(0, chief, "accept", {}), (0, desk, "notify_decision", {}), (0, inv, "start_investigation", {}),
              (0, inv, "conclude", {"finding": Finding.SUBSTANTIATED, "amount_confirmed": Decimal("12000")}),
              (1, chief, "accept", {}), (1, inv, "start_investigation", {})]

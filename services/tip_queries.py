@@ -110,6 +110,13 @@ def tip_view(ctx, tip_id: int) -> TipPublic:
                     calendar=ctx.calendar, now=ctx.now).items[0]
 
 
+def registered_view(ctx, registration) -> TipPublic:
+    """A tip just registered, as tip_view shows it, from what registration already holds (no read)."""
+    return tip_public(registration.tip, institution_name=registration.institution_name,
+                      deadlines=registration.deadlines, actor=ctx.actor, policy=ctx.policy, calendar=ctx.calendar,
+                      now=ctx.now)
+
+
 def tip_history(session: Session, tip_id: int) -> list[AuditPublic]:
     """The tip's audit trail, oldest first (identity reads included, for auditors)."""
     query = select(AuditEntry).where(AuditEntry.subject_type == "tip", AuditEntry.subject_id == tip_id)

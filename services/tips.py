@@ -1,4 +1,7 @@
 """Tip use cases: register, move through the lifecycle, link duplicates. One transaction each."""
+from dataclasses import dataclass
+
+from sqlalchemy import Row
 from sqlmodel import select
 
 from domain.calendar import SHANGHAI
@@ -38,14 +41,26 @@ STOPS: dict[str, set[str]] = {
 }
 
 
-def register_tip(ctx: Context, data: TipCreate) -> tuple[Tip, str | None]:
-    """登记举报线索; returns the tip and, for an anonymous reporter, the receipt code (shown once)."""
+@dataclass(frozen=True)
+class Registration:
+    """A registered tip with what its answer shows, so the answer needs no second read."""
+
+    tip: Tip
+    receipt_code: str | None  # an anonymous reporter's, shown once
+    institution_name: str
+    deadlines: list[Row]  # the clocks registration started
+
+
+def register_tip(ctx: Context, data: TipCreate) -> Registration:
+    """登记举报线索."""
     require_role(ctx, REGISTER_ROLES, action="登记举报")
     # Hashing and sealing come before the first statement, so the SQLite writer lock is not held meanwhile.
     code = new_receipt_code() if data.anonymous else None
     locator, sealed_code = seal_receipt_code(code) if code else (None, None)
     sealed_reporter = seal(data.reporter.model_dump()) if data.reporter is not None else None
-    if ctx.session.execute(select(Institution.id).where(Institution.id == data.institution_id)).first() is None:
+    institution_name = ctx.session.execute(
+        select(Institution.name).where(Institution.id == data.institution_id)).scalar()
+    if institution_name is None:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
     _refuse_resubmission(ctx, data.intake_key)
     year = ctx.now.astimezone(SHANGHAI).year
@@ -62,8 +77,8 @@ def register_tip(ctx: Context, data: TipCreate) -> tuple[Tip, str | None]:
         ctx.session.add(ReporterIdentity(tip_id=tip.id, sealed=sealed_reporter))
     audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action="register", to_state=tip.status,
                  detail={"channel": tip.channel, "anonymous": tip.anonymous})
-    start_deadline(ctx, subject_type=SUBJECT, subject_id=tip.id, kind="filing_decision")
-    return tip, code
+    filing = start_deadline(ctx, subject_type=SUBJECT, subject_id=tip.id, kind="filing_decision")
+    return Registration(tip, code, institution_name, [filing])
 
 
 def _refuse_resubmission(ctx: Context, intake_key: str | None) -> None:

@@ -21,7 +21,7 @@ def register(runtime: Runtime, clerk: User, *, anonymous: bool = False, institut
     data = TipCreate(channel=Channel.PHONE, institution_id=institution_id, facts="挂床住院，虚构住院天数骗取医保基金",
                      amount_involved=Decimal("5000"), anonymous=anonymous, reporter=None if anonymous else REPORTER)
     with runtime.write(actor(clerk)) as ctx:
-        return register_tip(ctx, data)[0]
+        return register_tip(ctx, data).tip
 
 
 def send(runtime: Runtime, user: User, tip_id: int, event: str, **extra) -> Tip:

@@ -45,7 +45,7 @@ def register(runtime, users, *, anonymous: bool = True) -> Tip:
     data = TipCreate(channel="phone", institution_id=1, facts="挂床住院骗取医保基金", anonymous=anonymous,
                      reporter=reporter)
     with runtime.write(actor(users["desk"])) as ctx:
-        return register_tip(ctx, data)[0]
+        return register_tip(ctx, data).tip
 
 
 def transition(runtime, user: User, tip_id: int, event: str, version: int, **extra):

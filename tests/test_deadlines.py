@@ -29,7 +29,7 @@ def register(runtime, users, *, anonymous: bool = False) -> int:
     data = TipCreate(channel="phone", institution_id=1, facts="挂床住院骗取医保基金", anonymous=anonymous,
                      reporter=reporter)
     with runtime.write(actor(users["desk"])) as ctx:
-        return register_tip(ctx, data)[0].id
+        return register_tip(ctx, data).tip.id
 
 
 def send(runtime, users, username: str, tip_id: int, event: str, **extra) -> None:

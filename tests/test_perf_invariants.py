@@ -164,3 +164,18 @@ def test_a_deadline_the_transaction_holds_is_written_before_and_reread_after_a_t
     with runtime.db.read() as session:
         stored = session.get(Deadline, held.id)
         assert (stored.status, stored.escalation_level, stored.next_action_at) == ("met", 1, None)
+
+
+def test_the_registration_answer_built_from_hand_equals_a_fresh_read(runtime, users):
+    from domain.schemas import TipCreate
+    from services import tip_queries
+    from services.tips import register_tip
+    from tests.helpers import REPORTER
+
+    data = TipCreate(channel="letter", institution_id=2, facts="分解住院骗取医保基金", anonymous=False, reporter=REPORTER)
+    with runtime.write(actor(users["desk"])) as ctx:
+        registration = register_tip(ctx, data)
+        in_hand = tip_queries.registered_view(ctx, registration)
+    with runtime.read(actor(users["desk"])) as ctx:
+        assert in_hand == tip_queries.tip_view(ctx, registration.tip.id)
+    assert in_hand.institution_name and [d.kind for d in in_hand.deadlines] == ["filing_decision"]

@@ -35,7 +35,8 @@ def concluded(runtime, users, *, anonymous=False, amount="50000", finding=Findin
     data = TipCreate(channel=Channel.PHONE, institution_id=institution, facts="虚构住院骗取医保基金", anonymous=anonymous,
                      reporter=None if anonymous else REPORTER)
     with runtime.write(actor(users["desk"])) as ctx:
-        tip, code = register_tip(ctx, data)
+        registration = register_tip(ctx, data)
+    tip, code = registration.tip, registration.receipt_code
     send(runtime, users["chief"], tip.id, "accept")
     send(runtime, users["investigator"], tip.id, "start_investigation")
     confirmed = None if finding == Finding.UNSUBSTANTIATED else D(amount)
@@ -234,7 +235,8 @@ def test_each_refusal_records_its_ground(runtime, users, fields, finding, amount
 def test_a_proposal_needs_a_concluded_tip_and_is_made_once(runtime, users):
     tip, _ = concluded(runtime, users)
     with runtime.write(actor(users["desk"])) as ctx:
-        fresh, _ = register_tip(ctx, TipCreate(channel=Channel.WEB, institution_id=1, facts="串换药品骗保", anonymous=True))
+        data = TipCreate(channel=Channel.WEB, institution_id=1, facts="串换药品骗保", anonymous=True)
+        fresh = register_tip(ctx, data).tip
     with pytest.raises(InvalidInput, match="办结后"):
         propose(runtime, users["investigator"], fresh.id)
     with pytest.raises(InvalidInput, match="奖励档次"):

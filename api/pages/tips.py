@@ -92,7 +92,7 @@ def create_tip(request: Request, form: dict[str, str] = Depends(form_data),
     try:
         data = TipCreate.model_validate(tip_create_input(form))
         with request.app.state.runtime.write(actor) as ctx:
-            tip, code = register_tip(ctx, data)
+            registration = register_tip(ctx, data)
     except ValidationError as exc:
         return _new_form(request, actor, form, translate(exc))
     except InvalidInput as exc:
@@ -102,4 +102,5 @@ def create_tip(request: Request, form: dict[str, str] = Depends(form_data),
             earlier = q.tip_view(ctx, exc.existing_id)
         return render(request, "tip_registered.html", {"tip": earlier, "receipt_code": None, "already": exc.message},
                       status=409)
-    return render(request, "tip_registered.html", {"tip": tip, "receipt_code": code, "already": None}, status=201)
+    return render(request, "tip_registered.html", {"tip": registration.tip, "receipt_code": registration.receipt_code,
+                                                      "already": None}, status=201)

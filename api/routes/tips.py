@@ -48,8 +48,9 @@ def list_tips(
 @router.post("", response_model=TipRegistered, status_code=201)
 def create_tip(body: TipCreate, actor: Actor = Depends(office), runtime: Runtime = Depends(get_runtime)):
     with runtime.write(actor) as ctx:  # the answer is read in the same transaction: fewer round trips
-        tip, code = register_tip(ctx, body)
-        return model_response(TipRegistered(tip=q.tip_view(ctx, tip.id), receipt_code=code), status_code=201)
+        registration = register_tip(ctx, body)
+        return model_response(TipRegistered(tip=q.registered_view(ctx, registration),
+                                            receipt_code=registration.receipt_code), status_code=201)
 
 
 @router.get("/{tip_id}", response_model=TipPublic)

@@ -249,7 +249,8 @@ def test_head_sees_an_escalated_tip_on_overdue_and_the_unread_badge(open_as, sho
 def test_public_receipt_code_shows_the_stage(open_as, shot, submit, runtime, users):
     data = TipCreate(channel=Channel.WEB, institution_id=1, facts=FACTS, anonymous=True, reporter=None)
     with runtime.write(actor(users["desk"])) as ctx:
-        tip, code = register_tip(ctx, data)
+        registration = register_tip(ctx, data)
+    tip, code = registration.tip, registration.receipt_code
     send(runtime, users["chief"], tip.id, "accept")
     sent_referrals(runtime, users, "gaj")  # a real-name tip beside it, for the police check
 
