@@ -45,10 +45,14 @@ STOPS: dict[str, set[str]] = {
 class Registration:
     """A registered tip with what its answer shows, so the answer needs no second read."""
 
-    tip: Tip
+    tip: Tip  # as written: a copy, not attached to the session
     receipt_code: str | None  # an anonymous reporter's, shown once
     institution_name: str
     deadlines: list[Row]  # the clocks registration started
+
+
+_INSERT_TIP = Tip.__table__.insert().returning(Tip.__table__.c.id)
+_INSERT_IDENTITY = ReporterIdentity.__table__.insert()
 
 
 def register_tip(ctx: Context, data: TipCreate) -> Registration:
@@ -71,10 +75,11 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
         receipt_locator=locator, receipt_hash=sealed_code, registered_at=ctx.now,
         registered_by=ctx.actor.id, intake_key=data.intake_key,
     )
-    ctx.session.add(tip)
-    ctx.session.flush()
+    # Written with plain statements (no unit of work to run); `tip` stays a copy outside the session.
+    conn = ctx.session.connection()
+    tip.id = conn.execute(_INSERT_TIP, tip.model_dump(exclude={"id"})).scalar_one()
     if sealed_reporter is not None:
-        ctx.session.add(ReporterIdentity(tip_id=tip.id, sealed=sealed_reporter))
+        conn.execute(_INSERT_IDENTITY, {"tip_id": tip.id, "sealed": sealed_reporter})
     audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action="register", to_state=tip.status,
                  detail={"channel": tip.channel, "anonymous": tip.anonymous})
     filing = start_deadline(ctx, subject_type=SUBJECT, subject_id=tip.id, kind="filing_decision")
