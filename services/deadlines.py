@@ -1,6 +1,5 @@
 """Deadline rows: started and stopped by transitions, counted in their rule's unit."""
 from datetime import datetime, time
-
 from types import SimpleNamespace
 
 from sqlalchemy import Row, bindparam
@@ -99,7 +98,9 @@ def open_deadlines(ctx: Context, *, subject_type: str, subject_id: int) -> list[
 _CLOSE = _TABLE.update().where(
     _TABLE.c.subject_type == bindparam("of_type"), _TABLE.c.subject_id == bindparam("of_id"),
     _TABLE.c.status == DeadlineStatus.OPEN,
-).values(status=bindparam("new_status"), closed_at=bindparam("now", type_=_TABLE.c.closed_at.type), next_action_at=None).returning(_TABLE.c.id)
+).values(
+    status=bindparam("new_status"), closed_at=bindparam("now", type_=_TABLE.c.closed_at.type), next_action_at=None,
+).returning(_TABLE.c.id)
 _CLOSE_KINDS = _CLOSE.where(_TABLE.c.kind.in_(bindparam("kinds", expanding=True)))
 
 
