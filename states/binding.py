@@ -20,13 +20,11 @@ def bound(machine_class, row, *, state_field: str = "status", **options) -> Iter
     changes the copy only: the caller writes `machine.current_state_value` back to the row."""
     idle = _local.__dict__.setdefault("idle", {})
     key = (machine_class, state_field, tuple(sorted(options.items())))
-    machine = idle.pop(key, None) or machine_class(
+    machine = idle.pop(key, None) or machine_class(  # popped while in use: a nested `bound` builds its own
         SimpleNamespace(**{state_field: None}), state_field=state_field, **options)
-    try:
-        for name in machine_class.GUARD_FIELDS:
-            setattr(machine.model, name, getattr(row, name))
-        machine.current_state_value = getattr(row, state_field)
-        yield machine
-    finally:
-        if not machine.is_terminated:  # one that reached a final state takes no more events
-            idle[key] = machine  # popped while in use, so a nested `bound` builds its own
+    for name in machine_class.GUARD_FIELDS:
+        setattr(machine.model, name, getattr(row, name))
+    machine.current_state_value = getattr(row, state_field)
+    yield machine  # an error in the block leaves the machine behind: it may have stopped mid-event
+    if not machine.is_terminated:  # one that reached a final state takes no more events
+        idle[key] = machine

@@ -62,3 +62,12 @@ def test_a_machine_that_reached_a_final_state_is_not_handed_out_again():
         assert machine is not finished
         machine.send("accept")
         assert machine.current_state_value == "accepted"
+
+
+def test_a_machine_left_by_an_error_is_not_handed_out_again():
+    with pytest.raises(RuntimeError):
+        with bound(TipMachine, Row("registered"), max_extensions=1) as machine:
+            failed = machine
+            raise RuntimeError("the use case failed half-way")
+    with bound(TipMachine, Row("registered"), max_extensions=1) as machine:
+        assert machine is not failed
