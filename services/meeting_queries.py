@@ -15,6 +15,7 @@ from services.errors import NotFound, TransitionRefused
 from services.meetings import MEETING, load_meeting, member_units
 from services.minutes import MATTER, RECEIPT, load_matter, matter_number
 from services.tip_queries import deadline_public
+from states.binding import bound
 from states.meeting import (
     MATTER_EVENT_ROLES, MATTER_STATE_LABELS, MEETING_EVENT_ROLES, MEETING_STATE_LABELS, MatterMachine,
     MeetingMachine,
@@ -33,13 +34,13 @@ def _public_deadlines(ctx: Context, rows: list[Deadline]) -> list:
 
 
 def meeting_public(ctx: Context, meeting: Meeting) -> MeetingPublic:
-    machine = MeetingMachine(meeting, state_field="status")
+    with bound(MeetingMachine, meeting) as machine:
+        enabled = [e.id for e in machine.enabled_events()]
     visible = ctx.actor.role != Role.LIAISON or meeting.status == "minutes_issued"
     return MeetingPublic(**meeting.model_dump(exclude={"minutes"}), minutes=meeting.minutes if visible else None,
                          status_label=MEETING_STATE_LABELS[meeting.status],
                          deadlines=_public_deadlines(ctx, _deadlines(ctx, MEETING, meeting.id)),
-                         allowed_events=[e.id for e in machine.enabled_events()
-                                         if ctx.actor.role in MEETING_EVENT_ROLES[e.id]])
+                         allowed_events=[e for e in enabled if ctx.actor.role in MEETING_EVENT_ROLES[e]])
 
 
 def list_meetings(ctx: Context) -> list[MeetingPublic]:
@@ -71,14 +72,15 @@ def matter_public(ctx: Context, matter: DecidedMatter) -> MatterPublic:
     rows = _deadlines(ctx, MATTER, matter.id)
     level = max((d.escalation_level for d in rows), default=0)
     ladder = ctx.policy.escalation("decided_matter").ladder
-    machine = MatterMachine(matter, state_field="status")
+    with bound(MatterMachine, matter) as machine:
+        enabled = [e.id for e in machine.enabled_events()]
     return MatterPublic(
         **matter.model_dump(), meeting_seq=meeting.seq, number=matter_number(meeting, matter),
         owner_name=ctx.session.get(Department, matter.owner_department_id).name,
         status_label=MATTER_STATE_LABELS[matter.status], escalation_level=level,
         escalation_label=ladder[level - 1].label if 0 < level <= len(ladder) else "",
         deadlines=_public_deadlines(ctx, rows),
-        allowed_events=[e.id for e in machine.enabled_events() if ctx.actor.role in MATTER_EVENT_ROLES[e.id]],
+        allowed_events=[e for e in enabled if ctx.actor.role in MATTER_EVENT_ROLES[e]],
     )
 
 

@@ -20,6 +20,7 @@ from services.outbox import notify
 from services.runtime import Runtime
 from services.supervision import FINDING, ROUND, load_finding, load_round
 from services.tip_queries import deadline_public
+from states.binding import bound
 from states.supervision import (
     FINDING_EVENT_ROLES, FINDING_STATE_LABELS, ROUND_EVENT_ROLES, ROUND_STATE_LABELS, SUPERVISORS, FindingMachine,
     RoundMachine,
@@ -87,24 +88,25 @@ def publish(ctx: Context, round_id: int) -> SupervisionRound:
 
 def round_public(ctx: Context, rnd: SupervisionRound) -> RoundPublic:
     targets = ctx.session.exec(select(SupervisionTarget).where(SupervisionTarget.round_id == rnd.id))
-    machine = RoundMachine(rnd, state_field="status")
+    with bound(RoundMachine, rnd) as machine:
+        enabled = [e.id for e in machine.enabled_events()]
     return RoundPublic(**rnd.model_dump(), status_label=ROUND_STATE_LABELS[rnd.status],
                        publish_approved=rnd.publish_approved_by is not None,
                        targets=[{"id": t.id, "name": t.name, "department_id": t.department_id} for t in targets],
-                       allowed_events=[e.id for e in machine.enabled_events()
-                                       if ctx.actor.role in ROUND_EVENT_ROLES[e.id]])
+                       allowed_events=[e for e in enabled if ctx.actor.role in ROUND_EVENT_ROLES[e]])
 
 
 def finding_public(ctx: Context, finding: Finding) -> FindingPublic:
     target = ctx.session.get(SupervisionTarget, finding.target_id)
     deadlines = ctx.session.exec(select(Deadline).where(Deadline.subject_type == FINDING,
                                                         Deadline.subject_id == finding.id).order_by(Deadline.id))
-    machine = FindingMachine(finding, state_field="status")
+    with bound(FindingMachine, finding) as machine:
+        enabled = [e.id for e in machine.enabled_events()]
     own = ctx.actor.role != Role.LIAISON or ctx.actor.department_id == finding.department_id
     return FindingPublic(
         **finding.model_dump(), target_name=target.name, status_label=FINDING_STATE_LABELS[finding.status],
         deadlines=[deadline_public(d, policy=ctx.policy, calendar=ctx.calendar, now=ctx.now) for d in deadlines],
-        allowed_events=[e.id for e in machine.enabled_events() if own and ctx.actor.role in FINDING_EVENT_ROLES[e.id]],
+        allowed_events=[e for e in enabled if own and ctx.actor.role in FINDING_EVENT_ROLES[e]],
     )
 
 

@@ -7,6 +7,8 @@ from domain.enums import Role
 class MeetingMachine(StateMachine):
     """Due every six months; topics, agenda approved by the convener, notice, minutes, distribution."""
 
+    GUARD_FIELDS = ()  # no guards
+
     due = State("待召开", initial=True, value="due")
     collecting_topics = State("征集议题", value="collecting_topics")
     agenda_proposed = State("议题待审定", value="agenda_proposed")
@@ -31,6 +33,8 @@ class MeetingMachine(StateMachine):
 
 class MatterMachine(StateMachine):
     """A decided matter assigned to an owner unit, reported on, verified by the office."""
+
+    GUARD_FIELDS = ()  # no guards
 
     assigned = State("已交办", initial=True, value="assigned")
     in_progress = State("办理中", value="in_progress")

@@ -38,8 +38,10 @@ class RewardMachine(StateMachine):
     order_recovery = paid.to(recovery_ordered)
     recover = recovery_ordered.to(recovered)
 
-    def __init__(self, reward) -> None:
-        super().__init__(reward, state_field="status")
+    GUARD_FIELDS = ("refusal_ground", "approvals", "approval_chain")  # what the guards read
+
+    def __init__(self, reward, state_field: str = "status") -> None:
+        super().__init__(reward, state_field=state_field)
 
     def has_refusal_ground(self) -> bool:
         """The eligibility check found a ground to refuse."""

@@ -7,6 +7,8 @@ from domain.enums import Role
 class RoundMachine(StateMachine):
     """A supervision round: planned, carried out, findings issued, reported to the city government."""
 
+    GUARD_FIELDS = ()  # no guards
+
     planned = State("已计划", initial=True, value="planned")
     in_progress = State("督导中", value="in_progress")
     findings_issued = State("已反馈督导意见", value="findings_issued")
@@ -21,6 +23,8 @@ class RoundMachine(StateMachine):
 
 class FindingMachine(StateMachine):
     """A finding's rectification order (整改通知): acknowledged or objected to, rectified, verified."""
+
+    GUARD_FIELDS = ("objection_allowed",)  # what the guards read
 
     open = State("待整改", initial=True, value="open")
     rectifying = State("整改中", value="rectifying")

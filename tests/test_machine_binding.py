@@ -3,8 +3,12 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
+from statemachine.exceptions import TransitionNotAllowed
 
 from states.binding import bound
+from states.meeting import MatterMachine, MeetingMachine
+from states.reward import RewardMachine
+from states.supervision import FindingMachine, RoundMachine
 from states.tip import STATE_LABELS, TipMachine
 
 
@@ -71,3 +75,26 @@ def test_a_machine_left_by_an_error_is_not_handed_out_again():
             raise RuntimeError("the use case failed half-way")
     with bound(TipMachine, Row("registered"), max_extensions=1) as machine:
         assert machine is not failed
+
+
+# Values the guards may meet (each field: a "no" and a "yes" case).
+SAMPLES = {"refusal_ground": (None, "anonymous_unverifiable"), "approvals": ([], ["chief"]),
+           "approval_chain": (["chief"], ["chief", "head"]), "objection_allowed": (False, True),
+           "anonymous": (False, True), "decision_notified_at": (None, "2026-11-23"), "extension_count": (0, 1)}
+OPTIONS = {TipMachine: {"max_extensions": 1}}
+
+
+@pytest.mark.parametrize("machine_class",
+                         [TipMachine, RewardMachine, FindingMachine, RoundMachine, MeetingMachine, MatterMachine])
+@pytest.mark.parametrize("case", [0, 1])
+def test_every_bound_machine_declares_what_its_guards_read(machine_class, case):
+    """Every event in every state, on a machine that sees only its GUARD_FIELDS: a guard reading another
+    field raises here. (Sending, not listing: the library treats a guard that raises as enabled.)"""
+    for state in machine_class.states:
+        for event in machine_class.events:
+            row = SimpleNamespace(status=state.value, **{f: SAMPLES[f][case] for f in machine_class.GUARD_FIELDS})
+            with bound(machine_class, row, **OPTIONS.get(machine_class, {})) as machine:
+                try:
+                    machine.send(event.id)
+                except TransitionNotAllowed:
+                    pass
