@@ -15,7 +15,7 @@ from services.errors import NotFound, TransitionRefused
 from services.meetings import MEETING, load_meeting, member_units
 from services.minutes import MATTER, RECEIPT, load_matter, matter_number
 from services.tip_queries import deadline_public
-from states.binding import bound
+from states.binding import enabled_events
 from states.meeting import (
     MATTER_EVENT_ROLES, MATTER_STATE_LABELS, MEETING_EVENT_ROLES, MEETING_STATE_LABELS, MatterMachine,
     MeetingMachine,
@@ -34,8 +34,7 @@ def _public_deadlines(ctx: Context, rows: list[Deadline]) -> list:
 
 
 def meeting_public(ctx: Context, meeting: Meeting) -> MeetingPublic:
-    with bound(MeetingMachine, meeting) as machine:
-        enabled = [e.id for e in machine.enabled_events()]
+    enabled = enabled_events(MeetingMachine, meeting)
     visible = ctx.actor.role != Role.LIAISON or meeting.status == "minutes_issued"
     return MeetingPublic(**meeting.model_dump(exclude={"minutes"}), minutes=meeting.minutes if visible else None,
                          status_label=MEETING_STATE_LABELS[meeting.status],
@@ -72,8 +71,7 @@ def matter_public(ctx: Context, matter: DecidedMatter) -> MatterPublic:
     rows = _deadlines(ctx, MATTER, matter.id)
     level = max((d.escalation_level for d in rows), default=0)
     ladder = ctx.policy.escalation("decided_matter").ladder
-    with bound(MatterMachine, matter) as machine:
-        enabled = [e.id for e in machine.enabled_events()]
+    enabled = enabled_events(MatterMachine, matter)
     return MatterPublic(
         **matter.model_dump(), meeting_seq=meeting.seq, number=matter_number(meeting, matter),
         owner_name=ctx.session.get(Department, matter.owner_department_id).name,

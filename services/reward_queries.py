@@ -21,7 +21,7 @@ from services.context import Actor, Context
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.receipts import tip_by_receipt
 from services.tip_queries import deadline_public
-from states.binding import bound
+from states.binding import enabled_events
 from states.reward import EVENT_ROLES, STATE_LABELS, RewardMachine
 
 SUBJECT = "reward"
@@ -103,8 +103,7 @@ def next_approver(reward: Reward) -> str | None:
 
 def allowed_events_for(reward: Reward, actor: Actor) -> list[str]:
     """Events this actor may send now: enabled, permitted to the role, and approving only in turn."""
-    with bound(RewardMachine, reward) as machine:
-        enabled = machine.enabled_event_ids()
+    enabled = enabled_events(RewardMachine, reward)
     allowed = [e for e in enabled if e not in MANUAL_EVENTS and actor.role in EVENT_ROLES[e]]
     return [e for e in allowed if e not in ("approve", "reject") or actor.role == next_approver(reward)]
 

@@ -20,7 +20,7 @@ from services.outbox import notify
 from services.runtime import Runtime
 from services.supervision import FINDING, ROUND, load_finding, load_round
 from services.tip_queries import deadline_public
-from states.binding import bound
+from states.binding import enabled_events
 from states.supervision import (
     FINDING_EVENT_ROLES, FINDING_STATE_LABELS, ROUND_EVENT_ROLES, ROUND_STATE_LABELS, SUPERVISORS, FindingMachine,
     RoundMachine,
@@ -88,8 +88,7 @@ def publish(ctx: Context, round_id: int) -> SupervisionRound:
 
 def round_public(ctx: Context, rnd: SupervisionRound) -> RoundPublic:
     targets = ctx.session.exec(select(SupervisionTarget).where(SupervisionTarget.round_id == rnd.id))
-    with bound(RoundMachine, rnd) as machine:
-        enabled = [e.id for e in machine.enabled_events()]
+    enabled = enabled_events(RoundMachine, rnd)
     return RoundPublic(**rnd.model_dump(), status_label=ROUND_STATE_LABELS[rnd.status],
                        publish_approved=rnd.publish_approved_by is not None,
                        targets=[{"id": t.id, "name": t.name, "department_id": t.department_id} for t in targets],
@@ -100,8 +99,7 @@ def finding_public(ctx: Context, finding: Finding) -> FindingPublic:
     target = ctx.session.get(SupervisionTarget, finding.target_id)
     deadlines = ctx.session.exec(select(Deadline).where(Deadline.subject_type == FINDING,
                                                         Deadline.subject_id == finding.id).order_by(Deadline.id))
-    with bound(FindingMachine, finding) as machine:
-        enabled = [e.id for e in machine.enabled_events()]
+    enabled = enabled_events(FindingMachine, finding)
     own = ctx.actor.role != Role.LIAISON or ctx.actor.department_id == finding.department_id
     return FindingPublic(
         **finding.model_dump(), target_name=target.name, status_label=FINDING_STATE_LABELS[finding.status],

@@ -13,7 +13,7 @@ from services.context import Actor
 from services.deadlines import days_left
 from services.errors import NotFound
 from services.receipts import tip_by_receipt
-from states.binding import bound
+from states.binding import enabled_events
 from states.tip import EVENT_ROLES, STATE_LABELS, TipMachine
 
 
@@ -75,8 +75,8 @@ def tip_deadlines(session: Session, tip_ids: list[int]) -> dict[int, list]:
 
 def allowed_events_for(tip: Tip, actor: Actor, policy: Policy) -> list[str]:
     """Events this actor may send now: enabled by the machine and permitted to the role."""
-    with bound(TipMachine, tip, max_extensions=policy.max_extensions) as machine:
-        return [e for e in machine.enabled_event_ids() if actor.role in EVENT_ROLES[e]]
+    enabled = enabled_events(TipMachine, tip, max_extensions=policy.max_extensions)
+    return [e for e in enabled if actor.role in EVENT_ROLES[e]]
 
 
 def tip_public(

@@ -2,7 +2,7 @@
 
 Building a python-statemachine instance resolves every callback of the class (about 0.6 ms here, more
 than the rest of a transition's Python work), and the services need one per transition and one per
-tip shown. The machines are pure: their guards read a few fields of the row (`GUARD_FIELDS`). So each
+row shown. The machines are pure: their guards read a few fields of the row (`GUARD_FIELDS`). So each
 thread keeps one machine per class and options, running on its own small model; `bound` copies the
 row's state and those fields into that model before the machine is used.
 """
@@ -28,3 +28,9 @@ def bound(machine_class, row, *, state_field: str = "status", **options) -> Iter
     yield machine  # an error in the block leaves the machine behind: it may have stopped mid-event
     if not machine.is_terminated:  # one that reached a final state takes no more events
         idle[key] = machine
+
+
+def enabled_events(machine_class, row, **options) -> list[str]:
+    """The events `row` can take now (guards evaluated), from the thread's machine of `machine_class`."""
+    with bound(machine_class, row, **options) as machine:
+        return [event.id for event in machine.enabled_events()]
