@@ -1,8 +1,12 @@
 """What keeps intake and transitions fast without changing what they do: a fixed number of statements
 whatever is stored, the writer lock taken only at the first statement, reminders of a stopped deadline
 cancelled by one statement, and the audit chain moved with plain statements that roll back together."""
+import os
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import event, select
 from sqlmodel import select as orm_select
@@ -12,6 +16,8 @@ from domain.models import Deadline, Outbox, Tip
 from services import audit
 from services.audit import verify_chain
 from tests.helpers import actor, register, send
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
@@ -179,3 +185,12 @@ def test_the_registration_answer_built_from_hand_equals_a_fresh_read(runtime, us
     with runtime.read(actor(users["desk"])) as ctx:
         assert in_hand == tip_queries.tip_view(ctx, registration.tip.id)
     assert in_hand.institution_name and [d.kind for d in in_hand.deadlines] == ["filing_decision"]
+
+
+def test_the_served_app_freezes_what_start_up_built(tmp_path):
+    """Otherwise every full collection walks the start-up objects and pauses the requests in flight."""
+    probe = "import gc, api.main; print(gc.get_freeze_count(), len(gc.get_objects()))"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/probe.db"}
+    frozen, tracked = map(int, subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, check=True,
+                                              capture_output=True, text=True).stdout.split())
+    assert frozen > 100_000 and tracked < frozen / 10
