@@ -1,7 +1,9 @@
 """Conflicting transitions sent at the same instant, and many registrations at once (real threads, real DB)."""
 import threading
+import time
 from collections import Counter
 
+from sqlalchemy import text
 from sqlmodel import select
 
 from domain.enums import Role
@@ -125,3 +127,55 @@ def test_twenty_registrations_at_once_all_succeed_with_distinct_numbers(runtime,
         assert len(session.exec(select(Tip)).all()) == 20
         registered = session.exec(select(AuditEntry).where(AuditEntry.action == "register")).all()
         assert len(registered) == 20
+
+
+def test_registrations_waiting_for_a_number_get_it_in_arrival_order(runtime, users):
+    """On PostgreSQL they wait in the lock manager's first-come queue, not in a race for the row lock."""
+    holding, release, numbers = threading.Event(), threading.Event(), {}
+
+    def first() -> None:
+        with runtime.write(actor(users["desk"])) as ctx:
+            numbers["first"] = register_tip(ctx, TipCreate(channel="phone", institution_id=1, facts="挂床住院骗取医保基金",
+                                                           anonymous=True)).tip.number
+            holding.set()
+            release.wait(30)
+
+    def later(name: str) -> threading.Thread:
+        thread = threading.Thread(target=lambda: numbers.setdefault(name, register(runtime, users).number))
+        thread.start()
+        return thread
+
+    holder = threading.Thread(target=first)
+    holder.start()
+    assert holding.wait(30)
+    second = later("second")
+    wait_until(lambda: waiting_locks(runtime) == 1)
+    third = later("third")
+    wait_until(lambda: waiting_locks(runtime) == 2)
+    if not runtime.db.is_sqlite:
+        assert waiting_lock_types(runtime) == ["advisory", "advisory"]
+    release.set()
+    for thread in (holder, second, third):
+        thread.join(30)
+    assert [numbers[name] for name in ("first", "second", "third")] == [f"JB2026-{n:05d}" for n in (1, 2, 3)]
+
+
+def waiting_lock_types(runtime) -> list[str]:
+    with runtime.db.engine.connect() as conn:
+        return list(conn.execute(text(
+            "SELECT locktype FROM pg_locks WHERE NOT granted AND (database IS NULL OR database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()))")).scalars())
+
+
+def waiting_locks(runtime) -> int:
+    """Writers queued behind the holder: SQLite's in-process writer queue, PostgreSQL's ungranted locks."""
+    if runtime.db.is_sqlite:
+        return len(runtime.db._write_lock._queue)  # noqa: SLF001 - the queue is what the test watches
+    return len(waiting_lock_types(runtime))
+
+
+def wait_until(condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the writers never queued"
+        time.sleep(0.02)
