@@ -71,6 +71,7 @@ class Tip(SQLModel, table=True):
         CheckConstraint(_in("status", TIP_STATUSES), name="ck_tip_status"),
         CheckConstraint(_in("channel", Channel), name="ck_tip_channel"),
         Index("ix_tip_status_registered", "status", "registered_at"),
+        Index("ix_tip_registered", "registered_at", "id"),  # the list's order: newest first
         UniqueConstraint("receipt_locator", name="uq_tip_receipt_locator"),
     )
 

@@ -1,7 +1,7 @@
 """Read side of tips: lists with filters, the detail view, the anonymous status look-up."""
 from datetime import datetime
 
-from sqlalchemy import exists, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from domain.calendar import WorkCalendar
@@ -17,10 +17,11 @@ from states.binding import enabled_events
 from states.tip import EVENT_ROLES, STATE_LABELS, TipMachine
 
 
-def _overdue_clause(now: datetime):
-    return exists().where(
-        Deadline.subject_type == "tip", Deadline.subject_id == Tip.id,
-        Deadline.status == DeadlineStatus.OPEN, Deadline.due_at <= now,
+def _overdue_tip_ids(now: datetime):
+    """Ids of tips with an open deadline past due. A plain (not correlated) subquery: SQLite ran the
+    correlated EXISTS once per tip over every overdue deadline (253 s for 100k tips, 10k overdue)."""
+    return select(Deadline.subject_id).where(
+        Deadline.subject_type == "tip", Deadline.status == DeadlineStatus.OPEN, Deadline.due_at <= now,
     )
 
 
@@ -34,7 +35,8 @@ def list_tips(
         if value is not None:
             query = query.where(column == value)
     if overdue is not None:
-        query = query.where(_overdue_clause(now) if overdue else ~_overdue_clause(now))
+        overdue_ids = _overdue_tip_ids(now)
+        query = query.where(Tip.id.in_(overdue_ids) if overdue else Tip.id.not_in(overdue_ids))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(Tip.registered_at.desc(), Tip.id.desc()).offset(offset).limit(limit))
     return list(rows), total
