@@ -179,10 +179,15 @@ def _stage_start(times: list[datetime], clock_start: datetime) -> datetime:
     return times[index - 1] if index else clock_start
 
 
+_STAGE_COLUMNS = select(*(Deadline.__table__.c[name] for name in (
+    "subject_type", "subject_id", "kind", "unit", "amount", "status", "start_at", "due_at", "closed_at",
+))).order_by(Deadline.id)
+
+
 def stage_times(ctx: Context) -> list[StageTime]:
     """Per legal clock: finished stages' average time (audit start to the clock met), over-limit and running."""
-    groups: dict[tuple[str, int, str], list[Deadline]] = defaultdict(list)
-    for deadline in ctx.session.exec(select(Deadline).order_by(Deadline.id)):
+    groups: dict[tuple[str, int, str], list] = defaultdict(list)
+    for deadline in ctx.session.execute(_STAGE_COLUMNS):  # plain rows: no ORM objects for every clock ever run
         groups[(deadline.subject_type, deadline.subject_id, deadline.kind)].append(deadline)
     times, stages = _transition_times(ctx.session), {}
     for (subject_type, subject_id, kind), rows in groups.items():

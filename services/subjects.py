@@ -2,10 +2,12 @@
 
 Each subject type names its describer here (one place); modules are imported on first use.
 """
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import import_module
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from domain.models import Tip
 from states.tip import STATE_LABELS
@@ -40,6 +42,20 @@ DESCRIBERS = {
 }
 
 
+# Each subject type's table, for loading many subjects at once (prefetch).
+SUBJECT_MODELS = {
+    "tip": "domain.models:Tip",
+    "referral": "domain.referral_models:Referral",
+    "reward": "domain.reward_models:Reward",
+    "finding": "domain.coordination_models:Finding",
+    "meeting": "domain.coordination_models:Meeting",
+    "minutes_receipt": "domain.coordination_models:MinutesReceipt",
+    "decided_matter": "domain.coordination_models:DecidedMatter",
+    "info_report": "domain.coordination_models:InfoReport",
+}
+PREFETCH_CHUNK = 500  # ids per IN list, well under SQLite's limit on bound parameters
+
+
 def _resolve(path: str):
     module, _, name = path.partition(":")
     return getattr(import_module(module), name)
@@ -49,6 +65,22 @@ def describe(session: Session, subject_type: str, subject_id: int) -> SubjectInf
     """The subject's number, stage and people, or None if it no longer exists."""
     path = DESCRIBERS.get(subject_type)
     return _resolve(path)(session, subject_id) if path else None
+
+
+def prefetch(session: Session, subjects: Iterable[tuple[str, int]]) -> list:
+    """Load many (subject_type, subject_id) subjects with one query per type and chunk, so that describe()
+    finds them in the session instead of querying once per row. The session holds loaded rows only weakly:
+    keep the returned list while describing."""
+    ids_by_type: dict[str, set[int]] = defaultdict(set)
+    for subject_type, subject_id in subjects:
+        ids_by_type[subject_type].add(subject_id)
+    loaded = []
+    for subject_type, ids in ids_by_type.items():
+        model = _resolve(SUBJECT_MODELS[subject_type]) if subject_type in SUBJECT_MODELS else None
+        ordered = sorted(ids) if model else []
+        for start in range(0, len(ordered), PREFETCH_CHUNK):
+            loaded += session.exec(select(model).where(model.id.in_(ordered[start:start + PREFETCH_CHUNK])))
+    return loaded
 
 
 # Actions the sweep takes (besides notifying) when a deadline of this kind passes its first ladder step,
