@@ -2,7 +2,7 @@
 figures are measured by hand and recorded in the notes: a timing goal never belongs in a unit test)."""
 import pytest
 
-from benchmarks import intake, sweep_scaling, transition
+from benchmarks import intake, pages_at_scale, sweep_scaling, transition
 from benchmarks.common import cleanup, fresh_database, serve, timed_load
 
 
@@ -43,3 +43,11 @@ def test_the_load_generator_counts_every_answer_and_stops_at_a_refused_request()
         server.terminate()
         server.wait()
         cleanup(url)
+
+
+def test_pages_benchmark_loads_every_page_as_a_logged_in_chief():
+    result = pages_at_scale.main(6000)
+    assert result["cases"] == 6000 and result["overdue"] == 600
+    timings = {**result["page_ms"], **result["api_ms"]}
+    assert set(timings) == set(pages_at_scale.PAGES) | set(pages_at_scale.API)
+    assert all(ms > 0 for ms in timings.values())
