@@ -17,8 +17,8 @@ from services.demo import DEMO_PASSWORD
 
 PAGES = ("/tips", "/tips?status=registered", "/tips/5000", "/overdue", "/work", "/dashboard", "/inbox",
          "/referrals", "/rewards", "/supervision")
-API = ("/api/v1/tips", "/api/v1/tips?overdue=true", "/api/v1/tips?status=accepted", "/api/v1/tips/5000",
-       "/api/v1/tips/5000/history", "/api/v1/escalations", "/api/v1/inbox")
+API = ("/api/v1/tips", "/api/v1/tips?overdue=true", "/api/v1/tips?overdue=false", "/api/v1/tips?status=accepted",
+       "/api/v1/tips/5000", "/api/v1/tips/5000/history", "/api/v1/escalations", "/api/v1/inbox")
 
 
 def logged_in(base: str) -> tuple[httpx.Client, dict]:
