@@ -3,9 +3,9 @@ its legal limit, referrals not yet signed for, rewards paid against the budget. 
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
 from domain.calendar import SHANGHAI, Unit, WorkCalendar
@@ -163,12 +163,15 @@ def _elapsed(calendar: WorkCalendar, begin: datetime, end: datetime, unit: str) 
     return seconds / 3600 if unit == Unit.HOURS.value else seconds / 86400
 
 
-def _transition_times(session: Session) -> dict[tuple[str, int], list[datetime]]:
-    """When each subject changed stage, from the audit rows (sorted, per subject)."""
-    query = (select(AuditEntry.subject_type, AuditEntry.subject_id, AuditEntry.at)
-             .where(AuditEntry.to_state.is_not(None)).order_by(AuditEntry.id))
+def _transition_times(session: Session, subjects) -> dict[tuple[str, int], list[datetime]]:
+    """When each of `subjects` (a subquery of subject_type, subject_id) changed stage, from the audit rows."""
+    audit = AuditEntry.__table__.c
+    query = (select(audit.subject_type, audit.subject_id, audit.at)
+             .join(subjects, and_(audit.subject_type == subjects.c.subject_type,
+                                  audit.subject_id == subjects.c.subject_id))
+             .where(audit.to_state.is_not(None)).order_by(audit.id))
     times: dict[tuple[str, int], list[datetime]] = defaultdict(list)
-    for subject_type, subject_id, at in session.exec(query):
+    for subject_type, subject_id, at in session.execute(query):
         times[(subject_type, subject_id)].append(at)
     return {key: sorted(values) for key, values in times.items()}
 
@@ -179,30 +182,60 @@ def _stage_start(times: list[datetime], clock_start: datetime) -> datetime:
     return times[index - 1] if index else clock_start
 
 
-_STAGE_COLUMNS = select(*(Deadline.__table__.c[name] for name in (
-    "subject_type", "subject_id", "kind", "unit", "amount", "status", "start_at", "due_at", "closed_at",
-))).order_by(Deadline.id)
+# Stage times read what they need, not every clock ever run: running stages are counted by the database,
+# finished ones are those met within the window (the page says so), with their subjects' audit times.
+STAGE_WINDOW_DAYS = 365
+_CLOCK = Deadline.__table__.c
+_LIVE = select(_CLOCK.subject_type, _CLOCK.subject_id, _CLOCK.kind, _CLOCK.unit, _CLOCK.amount).where(
+    _CLOCK.status.in_((DeadlineStatus.OPEN, DeadlineStatus.PAUSED))).distinct().subquery()
+_RUNNING = select(_LIVE.c.subject_type, _LIVE.c.kind, _LIVE.c.unit, _LIVE.c.amount, func.count()).group_by(
+    _LIVE.c.subject_type, _LIVE.c.kind, _LIVE.c.unit, _LIVE.c.amount)
+
+
+def _finished(since: datetime):
+    """The (subject_type, subject_id, kind) groups with a clock met since `since`."""
+    return select(_CLOCK.subject_type, _CLOCK.subject_id, _CLOCK.kind).where(
+        _CLOCK.status == DeadlineStatus.MET, _CLOCK.closed_at >= since).distinct().subquery()
+
+
+def _finished_rows(since: datetime):
+    """Every clock of the finished groups (an extended stage has several), in order."""
+    groups = _finished(since)
+    same_group = and_(*(_CLOCK[name] == groups.c[name] for name in ("subject_type", "subject_id", "kind")))
+    return select(_CLOCK.subject_type, _CLOCK.subject_id, _CLOCK.kind, _CLOCK.unit, _CLOCK.amount, _CLOCK.status,
+                  _CLOCK.start_at, _CLOCK.due_at, _CLOCK.closed_at).join(groups, same_group).order_by(_CLOCK.id)
 
 
 def stage_times(ctx: Context) -> list[StageTime]:
-    """Per legal clock: finished stages' average time (audit start to the clock met), over-limit and running."""
+    """Per legal clock: stages finished in the window (audit start to the clock met): average time and how
+    many ran over; and how many are running now."""
+    stages: dict[tuple[str, str], StageTime] = {}
+
+    def stage(subject_type: str, kind: str, unit: str, amount: int) -> StageTime:
+        if (subject_type, kind) not in stages:
+            rule = ctx.policy.deadlines.get(kind)
+            stages[(subject_type, kind)] = StageTime(
+                SUBJECT_LABELS.get(subject_type, subject_type), rule.label if rule else kind,
+                rule.unit.value if rule else unit, rule.amount if rule else amount)
+        return stages[(subject_type, kind)]
+
+    for subject_type, kind, unit, amount, running in ctx.session.execute(_RUNNING):
+        stage(subject_type, kind, unit, amount).running += running
+    since = ctx.now - timedelta(days=STAGE_WINDOW_DAYS)
     groups: dict[tuple[str, int, str], list] = defaultdict(list)
-    for deadline in ctx.session.execute(_STAGE_COLUMNS):  # plain rows: no ORM objects for every clock ever run
-        groups[(deadline.subject_type, deadline.subject_id, deadline.kind)].append(deadline)
-    times, stages = _transition_times(ctx.session), {}
+    for row in ctx.session.execute(_finished_rows(since)):
+        groups[(row.subject_type, row.subject_id, row.kind)].append(row)
+    met = _finished(since)
+    subjects = select(met.c.subject_type, met.c.subject_id).distinct().subquery()
+    times = _transition_times(ctx.session, subjects)
     for (subject_type, subject_id, kind), rows in groups.items():
-        rule, last = ctx.policy.deadlines.get(kind), rows[-1]
-        key = (subject_type, kind)
-        if key not in stages:
-            stages[key] = StageTime(SUBJECT_LABELS.get(subject_type, subject_type), rule.label if rule else kind,
-                                    rule.unit.value if rule else last.unit, rule.amount if rule else last.amount)
-        stage = stages[key]
-        if last.status in (DeadlineStatus.OPEN, DeadlineStatus.PAUSED):
-            stage.running += 1
-        elif last.status == DeadlineStatus.MET and last.closed_at is not None:
-            begin = _stage_start(times.get((subject_type, subject_id), []), min(r.start_at for r in rows))
-            stage.used.append(_elapsed(ctx.calendar, begin, last.closed_at, stage.unit))
-            stage.over_limit += last.closed_at > last.due_at
+        last = rows[-1]
+        if last.status != DeadlineStatus.MET or last.closed_at is None:  # restarted or stopped since
+            continue
+        finished = stage(subject_type, kind, last.unit, last.amount)
+        begin = _stage_start(times.get((subject_type, subject_id), []), min(r.start_at for r in rows))
+        finished.used.append(_elapsed(ctx.calendar, begin, last.closed_at, finished.unit))
+        finished.over_limit += last.closed_at > last.due_at
     order = list(SUBJECT_LABELS.values())
     return sorted(stages.values(), key=lambda s: (order.index(s.subject) if s.subject in order else 99, s.stage))
 

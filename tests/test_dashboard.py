@@ -87,7 +87,7 @@ def test_dashboard_page_shows_charts_tables_and_export_links(client, login, runt
     assert page.status_code == 200
     html = page.text
     for text in ("领导看板", "在办事项", "超期事项", "各阶段平均用时与法定时限", "未签收的移送", "举报奖励发放与预算",
-                 "市卫生健康委员会", made["referral"]["number"], "第2级", "15个工作日"):
+                 "市卫生健康委员会", made["referral"]["number"], "第2级", "15个工作日", "近 365 日内完成的阶段"):
         assert text in html
     assert html.count("<svg") >= 7 and "<script" not in html  # server-drawn charts, no JavaScript
     for name in ("tips", "referrals", "overdue", "rewards"):
@@ -149,3 +149,18 @@ def test_exports_are_role_checked_like_the_lists(client, login):
     assert client.get(f"{API}/export/tips.xlsx").status_code == 401
     assert client.get(f"{API}/export/tips.xlsx?status=bogus", headers=login("head")).status_code == 422
     assert client.get(f"{API}/export/users.xlsx", headers=login("head")).status_code == 422
+
+
+def test_stage_times_count_stages_finished_in_the_last_twelve_months(runtime, users, clock):
+    tip = register(runtime, users["desk"])
+    clock.advance(days=3)
+    send(runtime, users["chief"], tip.id, "accept")  # the filing stage finishes
+    register(runtime, users["desk"])  # another waits for its filing decision
+
+    def filing_stage():
+        return next(s for s in figures(runtime, users).stage_times if s.stage == "立案决定")
+
+    clock.advance(days=300)
+    assert (filing_stage().used, filing_stage().running) == ([3.0], 1)
+    clock.advance(days=70)  # the finished stage is now more than a year old; the running one still counts
+    assert (filing_stage().used, filing_stage().running) == ([], 1)

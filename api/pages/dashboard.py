@@ -6,7 +6,7 @@ from fastapi.responses import Response
 
 from api.pages.common import LEADER_ROLES, PageRoute, render, roles_actor
 from services.context import Actor
-from services.dashboard import Dashboard, OverdueMatrix, StageTime, dashboard
+from services.dashboard import STAGE_WINDOW_DAYS, Dashboard, OverdueMatrix, StageTime, dashboard
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 leader_actor = roles_actor(*LEADER_ROLES)
@@ -76,5 +76,5 @@ def dashboard_page(request: Request, actor: Actor = Depends(leader_actor)) -> Re
         "view": view, "now": now, "charts": charts, "overdue_bars": overdue_bars(view.overdue),
         "stage_bars": stage_bars(view.stage_times), "budget_segments": budget_segments(view),
         "level_label": level_label, "level_colours": LEVEL_COLOURS, "bar_width": BAR_WIDTH, "row": ROW,
-        "exports": EXPORTS,
+        "exports": EXPORTS, "stage_window_days": STAGE_WINDOW_DAYS,
     })
