@@ -186,10 +186,10 @@ def _stage_start(times: list[datetime], clock_start: datetime) -> datetime:
 # finished ones are those met within the window (the page says so), with their subjects' audit times.
 STAGE_WINDOW_DAYS = 365
 _CLOCK = Deadline.__table__.c
-_LIVE = select(_CLOCK.subject_type, _CLOCK.subject_id, _CLOCK.kind, _CLOCK.unit, _CLOCK.amount).where(
-    _CLOCK.status.in_((DeadlineStatus.OPEN, DeadlineStatus.PAUSED))).distinct().subquery()
-_RUNNING = select(_LIVE.c.subject_type, _LIVE.c.kind, _LIVE.c.unit, _LIVE.c.amount, func.count()).group_by(
-    _LIVE.c.subject_type, _LIVE.c.kind, _LIVE.c.unit, _LIVE.c.amount)
+# A stage has one live clock at a time (an extension cancels the clock it replaces; a pause keeps its row).
+_RUNNING = select(_CLOCK.subject_type, _CLOCK.kind, _CLOCK.unit, _CLOCK.amount, func.count()).where(
+    _CLOCK.status.in_((DeadlineStatus.OPEN, DeadlineStatus.PAUSED))).group_by(
+    _CLOCK.subject_type, _CLOCK.kind, _CLOCK.unit, _CLOCK.amount)
 
 
 def _finished(since: datetime):
