@@ -62,7 +62,8 @@ class OverdueRow:
 class OverdueMatrix:
     levels: list[int]
     rows: list[OverdueRow]
-    total: int
+    total: int    # every overdue clock
+    counted: int  # those the rows cover: the earliest MATRIX_LIMIT
 
 
 @dataclass
@@ -142,9 +143,13 @@ def open_by_stage(session: Session) -> list[OpenItems]:
     return result
 
 
+MATRIX_LIMIT = 10_000  # each row is described (subject, department): beyond this the page would take seconds
+
+
 def overdue_matrix(ctx: Context) -> OverdueMatrix:
-    """Overdue deadlines (services.overdue) counted by department and escalation level."""
-    items = overdue_items(ctx.session, now=ctx.now, calendar=ctx.calendar, policy=ctx.policy, limit=10_000)
+    """Overdue deadlines (services.overdue) counted by department and escalation level; the total is exact
+    even where the rows cover only the earliest MATRIX_LIMIT."""
+    items = overdue_items(ctx.session, now=ctx.now, calendar=ctx.calendar, policy=ctx.policy, limit=MATRIX_LIMIT)
     cells: dict[str, dict[int, int]] = {}
     for item in items:
         row = cells.setdefault(item.department, defaultdict(int))
@@ -152,7 +157,10 @@ def overdue_matrix(ctx: Context) -> OverdueMatrix:
     levels = sorted({item.level for item in items})
     rows = [OverdueRow(name, dict(by), sum(by.values())) for name, by in cells.items()]
     rows.sort(key=lambda r: (-r.total, r.department))
-    return OverdueMatrix(levels, rows, len(items))
+    total = len(items) if len(items) < MATRIX_LIMIT else ctx.session.execute(
+        select(func.count()).select_from(Deadline).where(
+            Deadline.status == DeadlineStatus.OPEN, Deadline.due_at <= ctx.now)).scalar_one()
+    return OverdueMatrix(levels, rows, total, len(items))
 
 
 def _elapsed(calendar: WorkCalendar, begin: datetime, end: datetime, unit: str) -> float:

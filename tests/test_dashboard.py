@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from domain.models import Deadline
+from services import dashboard as dashboard_module
 from services.dashboard import dashboard
 from services.escalation import sweep
 from tests.helpers import actor, register, send
@@ -164,3 +165,13 @@ def test_stage_times_count_stages_finished_in_the_last_twelve_months(runtime, us
     assert (filing_stage().used, filing_stage().running) == ([3.0], 1)
     clock.advance(days=70)  # the finished stage is now more than a year old; the running one still counts
     assert (filing_stage().used, filing_stage().running) == ([], 1)
+
+
+def test_the_overdue_total_stays_exact_where_the_matrix_covers_only_the_earliest(client, login, runtime, users,
+                                                                                   clock, monkeypatch):
+    build_scenario(client, login, runtime, users, clock)  # three overdue clocks
+    monkeypatch.setattr(dashboard_module, "MATRIX_LIMIT", 2)
+    overdue = figures(runtime, users).overdue
+    assert (overdue.total, overdue.counted, sum(r.total for r in overdue.rows)) == (3, 2, 2)
+    html = client.get("/dashboard", headers=login("chief")).text
+    assert "共 3 项" in html and "部门和级别分布按最早超期的 2 项统计" in html
