@@ -48,6 +48,9 @@ def main(cases: int = 1_000_000) -> dict:
     started = time.perf_counter()
     bulk_load(database, 1000, 1000 + cases // 10, due=True)
     bulk_load(database, 1000 + cases // 10, 1000 + cases, due=False)
+    if not database.is_sqlite:  # what autovacuum does to a table after a bulk load, before anyone reads it
+        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
     seeded = time.perf_counter() - started
     database.dispose()
     server, base = serve("api.main:app", url)

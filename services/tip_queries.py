@@ -38,7 +38,13 @@ def list_tips(
         overdue_ids = _overdue_tip_ids(now)
         query = query.where(Tip.id.in_(overdue_ids) if overdue else Tip.id.not_in(overdue_ids))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(Tip.registered_at.desc(), Tip.id.desc()).offset(offset).limit(limit))
+    newest = Tip.registered_at
+    if overdue:
+        # Overdue tips are the oldest. Walking the list index from the newest, PostgreSQL expected an overdue
+        # tip every few rows and passed 900k to fill a page (2.5 s at 1M). An expression no index holds (the
+        # same order: the column is NOT NULL) makes it take the overdue set first and sort only that.
+        newest = func.coalesce(Tip.registered_at, Tip.registered_at)
+    rows = session.exec(query.order_by(newest.desc(), Tip.id.desc()).offset(offset).limit(limit))
     return list(rows), total
 
 
