@@ -76,8 +76,9 @@ def prefetch(session: Session, subjects: Iterable[tuple[str, int]]) -> list:
         ids_by_type[subject_type].add(subject_id)
     loaded = []
     for subject_type, ids in ids_by_type.items():
-        model = _resolve(SUBJECT_MODELS[subject_type]) if subject_type in SUBJECT_MODELS else None
-        ordered = sorted(ids) if model else []
+        if subject_type not in SUBJECT_MODELS:
+            continue
+        model, ordered = _resolve(SUBJECT_MODELS[subject_type]), sorted(ids)
         for start in range(0, len(ordered), PREFETCH_CHUNK):
             loaded += session.exec(select(model).where(model.id.in_(ordered[start:start + PREFETCH_CHUNK])))
     return loaded

@@ -15,7 +15,7 @@ from sqlmodel import select as orm_select
 
 from domain.enums import OutboxStatus
 from domain.models import Deadline, Outbox, Tip
-from services import audit
+from services import audit, subjects
 from services.audit import verify_chain
 from services.overdue import overdue_items
 from services.tip_queries import list_tips
@@ -259,3 +259,13 @@ def test_the_overdue_view_queries_a_fixed_number_of_times_whatever_is_overdue(ru
 
     (few, few_statements), (many, many_statements) = overdue_statements(2), overdue_statements(8)
     assert (few, many) == (2, 10) and few_statements == many_statements
+
+
+def test_prefetch_loads_each_subject_once_in_chunks(runtime, users, monkeypatch):
+    tips = [register(runtime, users["desk"]).id for _ in range(7)]
+    monkeypatch.setattr(subjects, "PREFETCH_CHUNK", 3)
+    wanted = [("tip", tip_id) for tip_id in tips] + [("tip", tips[0]), ("no_such_type", 1)]
+    with runtime.read(actor(users["chief"])) as ctx, counted(runtime) as statements:
+        loaded = subjects.prefetch(ctx.session, wanted)
+    selects = [sql for sql in statements if sql.startswith("SELECT")]
+    assert sorted(tip.id for tip in loaded) == tips and len(selects) == 3  # 7 tips: chunks of 3, 3, 1
