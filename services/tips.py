@@ -67,6 +67,7 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
     if institution_name is None:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
     _refuse_resubmission(ctx, data.intake_key)
+    ctx.calendar  # noqa: B018 - read now: from the number on, other registrations wait until commit
     year = ctx.now.astimezone(SHANGHAI).year
     tip = Tip(
         number=f"JB{year}-{next_number(ctx.session, key='tip', year=year):05d}",

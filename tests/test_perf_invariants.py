@@ -269,3 +269,13 @@ def test_prefetch_loads_each_subject_once_in_chunks(runtime, users, monkeypatch)
         loaded = subjects.prefetch(ctx.session, wanted)
     selects = [sql for sql in statements if sql.startswith("SELECT")]
     assert sorted(tip.id for tip in loaded) == tips and len(selects) == 3  # 7 tips: chunks of 3, 3, 1
+
+
+def test_registration_reads_the_calendar_before_it_takes_the_number(runtime, users):
+    """From the number on, other registrations wait (gap-free numbers), so reads come first."""
+    register(runtime, users["desk"])  # the year's sequence exists
+    with counted(runtime) as statements:
+        register(runtime, users["desk"])
+    first = {table: next(i for i, sql in enumerate(statements) if table in sql)
+             for table in ("holiday_year", "number_sequence")}
+    assert first["holiday_year"] < first["number_sequence"]
