@@ -30,11 +30,11 @@ class OverdueItem(BaseModel):
 def overdue_items(session: Session, *, now: datetime, calendar: WorkCalendar, policy: Policy,
                   department: str | None = None, level: int | None = None, limit: int = 500) -> list[OverdueItem]:
     """Open deadlines already past due (index on status, due_at), oldest first."""
-    query = (select(Deadline).where(Deadline.status == DeadlineStatus.OPEN, Deadline.due_at <= now)
-             .order_by(Deadline.due_at, Deadline.id).limit(limit))
+    query = (select(*Deadline.__table__.c).where(Deadline.status == DeadlineStatus.OPEN, Deadline.due_at <= now)
+             .order_by(Deadline.due_at, Deadline.id).limit(limit))  # plain rows: read-only, no ORM objects
     if level is not None:
         query = query.where(Deadline.escalation_level == level)
-    deadlines = list(session.exec(query))
+    deadlines = list(session.execute(query))
     subjects = prefetch(session, ((d.subject_type, d.subject_id) for d in deadlines))  # noqa: F841 - held
     names: dict[tuple, str] = {}
     items = [_item(session, d, now=now, calendar=calendar, policy=policy, names=names) for d in deadlines]
