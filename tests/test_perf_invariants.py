@@ -26,16 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def counted(runtime):
-    statements: list[str] = []
+    """Each statement sent, with its parameters."""
+    sent: list[tuple[str, object]] = []
 
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
+    def keep(_conn, _cursor, statement, parameters, *_args) -> None:
+        sent.append((statement, parameters))
 
-    event.listen(runtime.db.engine, "before_cursor_execute", count)
+    event.listen(runtime.db.engine, "before_cursor_execute", keep)
     try:
-        yield statements
+        yield sent
     finally:
-        event.remove(runtime.db.engine, "before_cursor_execute", count)
+        event.remove(runtime.db.engine, "before_cursor_execute", keep)
 
 
 def register_and_accept(runtime, users) -> tuple[int, int]:
@@ -200,21 +201,6 @@ def test_the_served_app_freezes_what_start_up_built(tmp_path):
     assert frozen > 100_000 and tracked < frozen / 10
 
 
-@contextmanager
-def captured(runtime):
-    """Each statement sent, with its parameters."""
-    sent: list[tuple[str, object]] = []
-
-    def keep(_conn, _cursor, statement, parameters, *_args) -> None:
-        sent.append((statement, parameters))
-
-    event.listen(runtime.db.engine, "before_cursor_execute", keep)
-    try:
-        yield sent
-    finally:
-        event.remove(runtime.db.engine, "before_cursor_execute", keep)
-
-
 def query_plans(runtime, sent) -> list[str]:
     """The plans of the SELECTs sent. PostgreSQL is told to avoid sorting wherever an index gives the order
     (on a handful of rows it would sort anyway, hiding which orders an index can serve)."""
@@ -234,7 +220,7 @@ def test_tip_list_pages_read_by_index_whatever_is_stored(runtime, users, clock):
     SQLite), and PostgreSQL walked the list index past 900k newer tips to fill a page of the overdue ones
     (2.5 s at 1M)."""
     register(runtime, users["desk"])
-    with runtime.read(actor(users["chief"])) as ctx, captured(runtime) as sent:
+    with runtime.read(actor(users["chief"])) as ctx, counted(runtime) as sent:
         list_tips(ctx.session, now=ctx.now)
         default = query_plans(runtime, sent)
         sent.clear()
@@ -267,7 +253,7 @@ def test_prefetch_loads_each_subject_once_in_chunks(runtime, users, monkeypatch)
     wanted = [("tip", tip_id) for tip_id in tips] + [("tip", tips[0]), ("no_such_type", 1)]
     with runtime.read(actor(users["chief"])) as ctx, counted(runtime) as statements:
         loaded = subjects.prefetch(ctx.session, wanted)
-    selects = [sql for sql in statements if sql.startswith("SELECT")]
+    selects = [sql for sql, _ in statements if sql.startswith("SELECT")]
     assert sorted(tip.id for tip in loaded) == tips and len(selects) == 3  # 7 tips: chunks of 3, 3, 1
 
 
@@ -276,6 +262,6 @@ def test_registration_reads_the_calendar_before_it_takes_the_number(runtime, use
     register(runtime, users["desk"])  # the year's sequence exists
     with counted(runtime) as statements:
         register(runtime, users["desk"])
-    first = {table: next(i for i, sql in enumerate(statements) if table in sql)
+    first = {table: next(i for i, (sql, _) in enumerate(statements) if table in sql)
              for table in ("holiday_year", "number_sequence")}
     assert first["holiday_year"] < first["number_sequence"]
