@@ -206,9 +206,8 @@ def _finished(since: datetime):
         _CLOCK.status == DeadlineStatus.MET, _CLOCK.closed_at >= since).distinct().subquery()
 
 
-def _finished_rows(since: datetime):
-    """Every clock of the finished groups (an extended stage has several), in order."""
-    groups = _finished(since)
+def _finished_rows(groups):
+    """Every clock of the finished `groups` (an extended stage has several), in order."""
     same_group = and_(*(_CLOCK[name] == groups.c[name] for name in ("subject_type", "subject_id", "kind")))
     return select(_CLOCK.subject_type, _CLOCK.subject_id, _CLOCK.kind, _CLOCK.unit, _CLOCK.amount, _CLOCK.status,
                   _CLOCK.start_at, _CLOCK.due_at, _CLOCK.closed_at).join(groups, same_group).order_by(_CLOCK.id)
@@ -229,11 +228,10 @@ def stage_times(ctx: Context) -> list[StageTime]:
 
     for subject_type, kind, unit, amount, running in ctx.session.execute(_RUNNING):
         stage(subject_type, kind, unit, amount).running += running
-    since = ctx.now - timedelta(days=STAGE_WINDOW_DAYS)
+    met = _finished(ctx.now - timedelta(days=STAGE_WINDOW_DAYS))
     groups: dict[tuple[str, int, str], list] = defaultdict(list)
-    for row in ctx.session.execute(_finished_rows(since)):
+    for row in ctx.session.execute(_finished_rows(met)):
         groups[(row.subject_type, row.subject_id, row.kind)].append(row)
-    met = _finished(since)
     subjects = select(met.c.subject_type, met.c.subject_id).distinct().subquery()
     times = _transition_times(ctx.session, subjects)
     for (subject_type, subject_id, kind), rows in groups.items():

@@ -2,6 +2,7 @@
 from datetime import datetime
 
 from pydantic import BaseModel
+from sqlalchemy import Row
 from sqlmodel import Session, select
 
 from domain.calendar import SHANGHAI, WorkCalendar
@@ -55,7 +56,7 @@ def _department_name(session: Session, handler_id: int | None, department_id: in
     return known[key]
 
 
-def _owner_department(deadline: Deadline, info) -> int | None:
+def _owner_department(deadline: Row, info) -> int | None:
     """Whose desk the clock sits on: a referral's office-side clocks are the office's own."""
     from services.referrals import RECEIVER_CLOCKS
 
@@ -64,7 +65,7 @@ def _owner_department(deadline: Deadline, info) -> int | None:
     return info.department_id
 
 
-def _item(session: Session, deadline: Deadline, *, now, calendar, policy, names: dict) -> OverdueItem | None:
+def _item(session: Session, deadline: Row, *, now, calendar, policy, names: dict) -> OverdueItem | None:
     info = describe(session, deadline.subject_type, deadline.subject_id)
     if info is None:
         return None
