@@ -42,12 +42,15 @@ def race(*calls) -> list:
     return results
 
 
-def register(runtime, users, *, anonymous: bool = True) -> Tip:
+def tip_data(*, anonymous: bool = True) -> TipCreate:
     reporter = None if anonymous else ReporterIn(name="张三", phone="13900000000")
-    data = TipCreate(channel="phone", institution_id=1, facts="挂床住院骗取医保基金", anonymous=anonymous,
+    return TipCreate(channel="phone", institution_id=1, facts="挂床住院骗取医保基金", anonymous=anonymous,
                      reporter=reporter)
+
+
+def register(runtime, users, *, anonymous: bool = True) -> Tip:
     with runtime.write(actor(users["desk"])) as ctx:
-        return register_tip(ctx, data).tip
+        return register_tip(ctx, tip_data(anonymous=anonymous)).tip
 
 
 def transition(runtime, user: User, tip_id: int, event: str, version: int, **extra):
@@ -135,8 +138,7 @@ def test_registrations_waiting_for_a_number_get_it_in_arrival_order(runtime, use
 
     def first() -> None:
         with runtime.write(actor(users["desk"])) as ctx:
-            numbers["first"] = register_tip(ctx, TipCreate(channel="phone", institution_id=1, facts="挂床住院骗取医保基金",
-                                                           anonymous=True)).tip.number
+            numbers["first"] = register_tip(ctx, tip_data()).tip.number
             holding.set()
             release.wait(30)
 
