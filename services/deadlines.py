@@ -3,7 +3,6 @@ from datetime import datetime, time
 from types import SimpleNamespace
 
 from sqlalchemy import Row, bindparam
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 
 from domain.calendar import SHANGHAI, Unit, WorkCalendar
@@ -12,6 +11,7 @@ from domain.escalation import Period, PlannedStep, plan_steps
 from domain.models import Deadline, DeadlineStep, Outbox
 from domain.policy import Policy
 from services.context import Context
+from services.plain_rows import expire_held, flush_pending, unflushed
 
 
 def planned_steps(ctx: Context, deadline) -> list[PlannedStep]:
@@ -41,9 +41,7 @@ def _schedule(deadline, steps: list[PlannedStep], done: set[str]) -> None:
     deadline.next_action_at = min(pending) if pending else None
 
 
-# Transitions open and close clocks with plain statements on the session's connection: building,
-# loading and flushing ORM rows cost more than the rest of a transition. Rows the session already
-# holds are flushed before and expired after, so the ORM never works from a stale copy.
+# Transitions open and close clocks with plain statements on the session's connection (services.plain_rows).
 _TABLE = Deadline.__table__
 _INSERT = _TABLE.insert().returning(*_TABLE.c)
 
@@ -72,15 +70,10 @@ def _insert(ctx: Context, *, subject_type: str, subject_id: int, kind: str, unit
     return ctx.session.connection().execute(_INSERT, vars(row)).one()
 
 
-def _unflushed(session, model: type) -> bool:
-    """Whether the session holds added, changed or deleted `model` rows not yet written."""
-    return any(isinstance(row, model) for rows in (session.new, session.dirty, session.deleted) for row in rows)
-
-
 def _select(session, query, model: type) -> list:
     """Run a query on `model`'s table, flushing first only when pending `model` rows could change its answer
     (one flush at commit instead of one per query)."""
-    if _unflushed(session, model):
+    if unflushed(session, model):
         return list(session.exec(query))
     with session.no_autoflush:
         return list(session.exec(query))
@@ -112,17 +105,13 @@ def close_deadlines(
     if kinds is not None and not kinds:
         return []
     session = ctx.session
-    if _unflushed(session, Deadline):
-        session.flush()
+    flush_pending(session, Deadline)
     params = {"of_type": subject_type, "of_id": subject_id, "new_status": status, "now": ctx.now}
     if kinds is None:
         stopped = list(session.connection().execute(_CLOSE, params).scalars())
     else:
         stopped = list(session.connection().execute(_CLOSE_KINDS, {**params, "kinds": sorted(kinds)}).scalars())
-    for deadline_id in stopped:
-        loaded = session.identity_map.get(identity_key(Deadline, deadline_id))
-        if loaded is not None:
-            session.expire(loaded)
+    expire_held(session, Deadline, stopped)
     _cancel_pending_messages(ctx, stopped)
     return stopped
 

@@ -1,7 +1,7 @@
 """Tip use cases: register, move through the lifecycle, link duplicates. One transaction each."""
 from dataclasses import dataclass
 
-from sqlalchemy import Row
+from sqlalchemy import Row, RowMapping, bindparam
 from sqlmodel import select
 
 from domain.calendar import SHANGHAI
@@ -16,6 +16,7 @@ from services.deadlines import extend_deadline, open_deadlines, start_deadline
 from services.errors import AlreadySubmitted, InvalidInput, NotFound
 from services.lifecycle import apply_clocks, check_version, ensure_allowed
 from services.numbers import next_number
+from services.plain_rows import expire_held, flush_pending
 from services.receipts import new_receipt_code, seal_receipt_code
 from states.binding import bound
 from states.tip import EVENT_LABELS, EVENT_ROLES, STATE_LABELS, TipMachine
@@ -101,7 +102,8 @@ def transition_tip(ctx: Context, tip_id: int, data: TransitionIn) -> Tip:
     if data.event not in EVENT_ROLES:
         raise InvalidInput("event", f"未知的操作“{data.event}”，可用操作：{', '.join(EVENT_ROLES)}")
     require_role(ctx, EVENT_ROLES[data.event], action=EVENT_LABELS[data.event])
-    tip = load_tip_for_update(ctx, tip_id)
+    before = _locked_row(ctx, tip_id)
+    tip = Tip(**before)  # a copy the session does not track: written back by _write_changes
     check_version(tip, data.expected_version)
     from_state = tip.status
     with bound(TipMachine, tip, max_extensions=ctx.policy.max_extensions) as machine:
@@ -113,7 +115,30 @@ def transition_tip(ctx: Context, tip_id: int, data: TransitionIn) -> Tip:
     audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action=data.event, from_state=from_state,
                  to_state=tip.status, reason=data.reason, detail=_audit_detail(data))
     _apply_deadlines(ctx, tip, data.event)
+    _write_changes(ctx, tip, before)
     return tip
+
+
+# A transition reads and writes its tip with plain statements (services.plain_rows).
+_TIP = Tip.__table__
+_LOCK_TIP = select(_TIP).where(_TIP.c.id == bindparam("tip_id")).with_for_update()
+_UPDATE_TIP = _TIP.update().where(_TIP.c.id == bindparam("tip_id"))  # SET: the columns passed
+
+
+def _locked_row(ctx: Context, tip_id: int) -> RowMapping:
+    """The tip's stored values, the row locked until commit on PostgreSQL (SQLite serializes writers)."""
+    flush_pending(ctx.session, Tip)
+    row = ctx.session.connection().execute(_LOCK_TIP, {"tip_id": tip_id}).mappings().first()
+    if row is None:
+        raise NotFound(f"举报 {tip_id} 不存在")
+    return row
+
+
+def _write_changes(ctx: Context, tip: Tip, before: RowMapping) -> None:
+    """Store the columns the transition changed; a copy the session holds is reloaded on next use."""
+    changed = {name: getattr(tip, name) for name, value in before.items() if getattr(tip, name) != value}
+    ctx.session.connection().execute(_UPDATE_TIP, {"tip_id": tip.id, **changed})
+    expire_held(ctx.session, Tip, [tip.id])
 
 
 def link_duplicate(ctx: Context, tip_id: int, data: DuplicateLinkIn) -> Tip:

@@ -177,6 +177,23 @@ def test_a_deadline_the_transaction_holds_is_written_before_and_reread_after_a_t
         assert (stored.status, stored.escalation_level, stored.next_action_at) == ("met", 1, None)
 
 
+def test_a_tip_the_transaction_holds_is_written_before_and_reread_after_a_transition(runtime, users):
+    """The tip moves with plain statements too: a held copy's own change is kept, and it then reads as moved."""
+    from domain.schemas import TransitionIn
+    from services.tips import transition_tip
+
+    tip = register(runtime, users["desk"])
+    with runtime.write(actor(users["chief"])) as ctx:
+        held = ctx.session.get(Tip, tip.id)
+        held.transferred_to = "市卫生健康委"  # changed in memory only, not yet flushed
+        moved = transition_tip(ctx, tip.id, TransitionIn(event="accept", expected_version=1))
+        assert (moved.status, moved.version) == ("accepted", 2)
+        assert (held.status, held.version, held.transferred_to) == ("accepted", 2, "市卫生健康委")
+    with runtime.db.read() as session:
+        stored = session.get(Tip, tip.id)
+        assert (stored.status, stored.version, stored.transferred_to) == ("accepted", 2, "市卫生健康委")
+
+
 def test_the_registration_answer_built_from_hand_equals_a_fresh_read(runtime, users):
     from domain.schemas import TipCreate
     from services import tip_queries
