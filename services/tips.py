@@ -54,6 +54,8 @@ class Registration:
 
 _INSERT_TIP = Tip.__table__.insert().returning(Tip.__table__.c.id)
 _INSERT_IDENTITY = ReporterIdentity.__table__.insert()
+_INSTITUTION_NAME = select(Institution.name).where(Institution.id == bindparam("institution_id"))
+_EARLIER_SUBMISSION = select(Tip.id, Tip.number).where(Tip.intake_key == bindparam("intake_key"))
 
 
 def register_tip(ctx: Context, data: TipCreate) -> Registration:
@@ -63,8 +65,8 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
     code = new_receipt_code() if data.anonymous else None
     locator, sealed_code = seal_receipt_code(code) if code else (None, None)
     sealed_reporter = seal(data.reporter.model_dump()) if data.reporter is not None else None
-    institution_name = ctx.session.execute(
-        select(Institution.name).where(Institution.id == data.institution_id)).scalar()
+    conn = ctx.session.connection()
+    institution_name = conn.execute(_INSTITUTION_NAME, {"institution_id": data.institution_id}).scalar()
     if institution_name is None:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
     _refuse_resubmission(ctx, data.intake_key)
@@ -78,7 +80,6 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
         registered_by=ctx.actor.id, intake_key=data.intake_key,
     )
     # Written with plain statements (no unit of work to run); `tip` stays a copy outside the session.
-    conn = ctx.session.connection()
     tip.id = conn.execute(_INSERT_TIP, tip.model_dump(exclude={"id"})).scalar_one()
     if sealed_reporter is not None:
         conn.execute(_INSERT_IDENTITY, {"tip_id": tip.id, "sealed": sealed_reporter})
@@ -92,7 +93,7 @@ def _refuse_resubmission(ctx: Context, intake_key: str | None) -> None:
     """A form submitted twice (refresh, double click) registers one tip; the second learns which."""
     if intake_key is None:
         return
-    earlier = ctx.session.exec(select(Tip.id, Tip.number).where(Tip.intake_key == intake_key)).first()
+    earlier = ctx.session.connection().execute(_EARLIER_SUBMISSION, {"intake_key": intake_key}).first()
     if earlier is not None:
         raise AlreadySubmitted(earlier.id, f"此登记表已提交过，举报 {earlier.number} 已登记，未重复登记")
 
