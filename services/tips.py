@@ -24,6 +24,7 @@ from states.tip import EVENT_LABELS, EVENT_ROLES, STATE_LABELS, TipMachine
 SUBJECT = "tip"
 REGISTER_ROLES = {Role.DESK_CLERK, Role.SECTION_CHIEF}
 DUPLICATE_ROLES = {Role.DESK_CLERK, Role.INVESTIGATOR, Role.SECTION_CHIEF}
+REASON_REQUIRED = {"reject", "transfer", "request_extension", "deny_extension"}  # events refused without a reason
 
 # Which deadline kinds each event starts and stops (durations and units come from the policy).
 STARTS: dict[str, tuple[str, ...]] = {
@@ -178,7 +179,7 @@ def _require(value, field: str, message: str):
 def _apply_payload(ctx: Context, tip: Tip, data: TransitionIn) -> None:
     """Validate and store what the event carries (ground, addressee, finding, handler ...)."""
     event = data.event
-    if event in {"reject", "transfer", "request_extension", "deny_extension"}:
+    if event in REASON_REQUIRED:
         _require(data.reason, "reason", "请填写理由")
     if event == "reject":
         tip.rejection_ground = _require(data.ground, "ground", "请选择不予受理的依据").value

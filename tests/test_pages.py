@@ -267,3 +267,13 @@ def test_a_refused_form_keeps_its_one_time_key(browser):
     desk = browser("desk")
     refused = desk.post("/tips/new", data={"channel": "phone", "facts": "太短", "intake_key": "k" * 24})
     assert refused.status_code == 422 and 'name="intake_key" value="' + "k" * 24 + '"' in refused.text
+
+
+def test_a_reason_is_marked_required_exactly_where_the_service_refuses_without_one(browser):
+    tip_id, _ = register(browser("desk"))
+    chief = browser("chief")
+    labels = dict(re.findall(r'<label for="f-reason-(\w+)">理由（(必填|选填)）</label>', chief.get(f"/tips/{tip_id}").text))
+    assert labels == {"accept": "选填", "reject": "必填", "transfer": "必填", "duplicate": "选填"}
+    unreasoned = transition(chief, tip_id, "transfer", 1, transferred_to="市卫生健康委员会", reason="")
+    assert unreasoned.status_code == 422 and error_beside(unreasoned.text, "reason", "transfer") == "请填写理由"
+    assert transition(chief, tip_id, "accept", 1, reason="").status_code == 303

@@ -13,6 +13,7 @@ from domain.models import Deadline, Department, InboxMessage
 from domain.referral_models import Referral
 from domain.referral_schemas import ReferralCreate, ReferralTransitionIn
 from services.demo import DEMO_PASSWORD
+from services.errors import InvalidInput
 from services.escalation import sweep
 from services.outbox import relay_once
 from services.referrals import propose_referrals, transition_referral
@@ -295,3 +296,13 @@ def test_rewards_page_shows_the_years_budget_and_is_closed_to_liaisons(client, l
     client.post("/logout")
     client.post("/login", data={"username": "police", "password": DEMO_PASSWORD})
     assert client.get("/rewards").status_code == 403
+
+
+def test_the_head_sees_a_reason_required_to_refuse_a_referral_but_not_to_approve_it(browser, runtime, users):
+    (referral_id,) = propose(runtime, users, accepted_tip(runtime, users).id, "gaj")
+    page = browser("head").get(f"/referrals/{referral_id}").text
+    assert dict(re.findall(r'<label for="f-reason-(\w+)">理由（(必填|选填)）</label>', page)) == \
+        {"approve": "选填", "refuse": "必填"}
+    with pytest.raises(InvalidInput) as refused:
+        move(runtime, users["head"], referral_id, "refuse")
+    assert refused.value.field == "reason"

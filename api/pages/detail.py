@@ -14,7 +14,7 @@ from services import tip_queries as q
 from services.context import Actor, Context
 from services.errors import ServiceError
 from services.identity import read_identity
-from services.tips import DUPLICATE_ROLES, link_duplicate, transition_tip
+from services.tips import DUPLICATE_ROLES, REASON_REQUIRED, link_duplicate, transition_tip
 from states.tip import EVENT_LABELS, STATE_LABELS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -26,7 +26,6 @@ EVENT_FIELDS = {
     "start_investigation": ("handler_id", "reason"),
     "conclude": ("finding", "amount_confirmed", "amount_recovered", "reason"),
 }
-REASON_REQUIRED = {"reject", "transfer", "request_extension", "deny_extension"}
 FORM_TITLES = {**EVENT_LABELS, "duplicate": "关联重复举报", "reporter": "查看举报人身份"}
 
 

@@ -11,7 +11,7 @@ from domain.referral_schemas import ReferralPublic
 from domain.schemas import DeadlinePublic
 from services.context import Context
 from services.referral_queries import referral_public
-from services.referrals import SUBJECT
+from services.referrals import REQUIRED, SUBJECT
 from states.referral import EVENT_LABELS, STATE_LABELS
 
 # Audit actions of a referral that are not lifecycle events.
@@ -19,9 +19,7 @@ HISTORY_LABELS = {**EVENT_LABELS, "propose": "提请移送", "attach": "上传�
 # What each event's form asks for (the service checks it); every other event takes an optional reason.
 EVENT_FIELDS = {"decline": ("decision_doc_no", "reason"), "forward": ("forwarded_to", "reason"),
                 "reply": ("reply",), "close": ("reply",)}
-REQUIRED_FIELDS = {"decline": {"decision_doc_no"}, "forward": {"forwarded_to"}, "reply": {"reply"},
-                   **{e: {"reason"} for e in ("refuse", "request_supplement", "request_reconsideration",
-                                              "propose_supervision", "return_to_admin")}}
+REQUIRED_FIELDS = {event: {field} for event, (field, _message) in REQUIRED.items()}  # marked on the form
 TRANSITION_FIELDS = ("event", "expected_version", "reason", "decision_doc_no", "forwarded_to", "reply")
 COPY_MARK = "抄告（仅查阅）"
 
