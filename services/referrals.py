@@ -33,7 +33,7 @@ STARTS: dict[str, tuple[str, ...]] = {
     "sign": ("police_decision", "supplement_notice"), "request_supplement": ("supplement",), "supply": ("police_decision",),
     "decline": ("reconsideration_request",), "request_reconsideration": ("reconsideration_decision",),
     "uphold": ("supervision_request",), "file": ("exhibits_handover",), "track": ("outcome_check",),
-    "acknowledge": ("department_reply",),
+    "check_progress": ("outcome_check",), "acknowledge": ("department_reply",),
 }
 STOPS: dict[str, set[str]] = {
     "approve": {"referral_approval"}, "refuse": {"referral_approval"}, "send_letter": {"referral_send"},
@@ -43,13 +43,14 @@ STOPS: dict[str, set[str]] = {
     "file": {"police_decision", "reconsideration_decision", "supplement_notice"}, "request_reconsideration": {"reconsideration_request"},
     "uphold": {"reconsideration_decision"}, "propose_supervision": {"supervision_request"},
     "return_to_admin": {"reconsideration_request", "supervision_request"}, "hand_over": {"exhibits_handover"},
-    "reply": {"department_reply"},
+    "reply": {"department_reply"}, "check_progress": {"outcome_check"},
 }
 REQUIRED = {  # event -> (field, Chinese message) that must be filled
     "refuse": ("reason", "请填写不予移送的理由"), "decline": ("decision_doc_no", "请填写不予立案通知书文号"),
     "forward": ("forwarded_to", "请填写转交的有管辖权机关"), "request_supplement": ("reason", "请写明需补充的材料"),
     "request_reconsideration": ("reason", "请填写提请复议的理由"), "propose_supervision": ("reason", "请填写建议立案监督的理由"),
     "return_to_admin": ("reason", "请填写退回行政处理的理由"), "reply": ("reply", "请填写处理结果"),
+    "check_progress": ("reply", "请填写了解到的办理进展"),
 }
 
 

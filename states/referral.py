@@ -47,6 +47,7 @@ class PoliceReferralMachine(StateMachine):
                        | supervision_proposed.to(returned_for_admin))
     hand_over = filed.to(exhibits_handed_over)
     track = exhibits_handed_over.to(outcome_tracking)
+    check_progress = outcome_tracking.to.itself()  # asked the police how the case stands: the check recurs
     close = outcome_tracking.to(closed) | forwarded.to(closed) | returned_for_admin.to(closed)
 
 
@@ -83,15 +84,15 @@ EVENT_ROLES: dict[str, frozenset[Role]] = {
     "supply": OFFICE_HANDLERS, "forward": LIAISON, "file": LIAISON, "decline": LIAISON,
     "request_reconsideration": HEAD, "uphold": LIAISON, "propose_supervision": HEAD,
     "return_to_admin": frozenset({Role.SECTION_CHIEF, Role.HEAD}), "hand_over": OFFICE_HANDLERS,
-    "track": OFFICE_HANDLERS, "close": OFFICE_HANDLERS, "acknowledge": LIAISON, "start_handling": LIAISON,
-    "reply": LIAISON,
+    "track": OFFICE_HANDLERS, "check_progress": OFFICE_HANDLERS, "close": OFFICE_HANDLERS, "acknowledge": LIAISON,
+    "start_handling": LIAISON, "reply": LIAISON,
 }
 EVENT_LABELS: dict[str, str] = {
     "approve": "批准移送", "refuse": "不予移送", "send_letter": "发送移送函", "sign": "签收", "request_supplement": "要求补充材料",
     "supply": "补充材料", "forward": "转交有管辖权机关", "file": "立案", "decline": "不予立案",
     "request_reconsideration": "提请复议", "uphold": "复议维持不立案", "propose_supervision": "建议检察院立案监督",
-    "return_to_admin": "退回行政处理", "hand_over": "移交涉案物品", "track": "跟踪处理结果", "close": "办结",
-    "acknowledge": "签收", "start_handling": "开始办理", "reply": "反馈处理结果",
+    "return_to_admin": "退回行政处理", "hand_over": "移交涉案物品", "track": "跟踪处理结果", "check_progress": "记录办理进展",
+    "close": "办结", "acknowledge": "签收", "start_handling": "开始办理", "reply": "反馈处理结果",
 }
 STATE_LABELS: dict[str, str] = {
     s.value: s.name for machine in (PoliceReferralMachine, DepartmentReferralMachine) for s in machine.states

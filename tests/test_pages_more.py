@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.page_client import PageClient
+from tests.page_client import PageClient, error_beside
 from sqlmodel import func, select
 
 from domain.calendar import SHANGHAI
@@ -306,3 +306,20 @@ def test_the_head_sees_a_reason_required_to_refuse_a_referral_but_not_to_approve
     with pytest.raises(InvalidInput) as refused:
         move(runtime, users["head"], referral_id, "refuse")
     assert refused.value.field == "reason"
+
+
+def test_the_handler_records_the_polices_progress_from_the_referral_page(browser, runtime, users):
+    (referral_id,) = sent(runtime, users, "gaj")
+    for user, event in (("police", "sign"), ("police", "file"), ("investigator", "hand_over"), ("investigator", "track")):
+        move(runtime, users[user], referral_id, event)
+    handler = browser("investigator")
+    page = handler.get(f"/referrals/{referral_id}").text
+    assert '<label for="f-reply-check_progress">办理进展（必填）</label>' in page
+    empty = handler.post(f"/referrals/{referral_id}/transition", follow_redirects=False, data={
+        "event": "check_progress", "expected_version": version_on(page, "check_progress"), "reply": ""})
+    assert empty.status_code == 422 and error_beside(empty.text, "reply", "check_progress") == "请填写了解到的办理进展"
+    done = handler.post(f"/referrals/{referral_id}/transition", follow_redirects=False, data={
+        "event": "check_progress", "expected_version": version_on(page, "check_progress"), "reply": "已移送审查起诉"})
+    assert done.status_code == 303
+    assert referral(runtime, referral_id).status == "outcome_tracking"
+    assert "已移送审查起诉" in handler.get(f"/referrals/{referral_id}").text  # in the history

@@ -230,3 +230,36 @@ def test_windows_lapse_quietly_and_the_24_hour_supplement_window_is_tracked(clie
                                                                AuditEntry.subject_type == "referral")).all()
     assert not any("reconsideration" in row.key or "超期" in row.title for row in told)  # nobody chased
     assert "window_closed" in actions
+
+
+def tracked_police_referral(client, login, runtime, users) -> dict:
+    """A police referral filed, exhibits handed over, and its outcome now being tracked."""
+    (ref,) = propose(client, login, accepted_tip(runtime, users).id, dept(runtime, "gaj")).json()
+    ref = move(client, login, "head", ref, "approve")
+    ref = move(client, login, "investigator", ref, "send_letter")
+    ref = move(client, login, "police", ref, "sign")
+    ref = move(client, login, "police", ref, "file")
+    return move(client, login, "investigator", move(client, login, "investigator", ref, "hand_over"), "track")
+
+
+def test_recording_the_polices_progress_starts_the_next_outcome_check(client, login, runtime, users, clock):
+    """T_outcome_check recurs ("e.g. every 30 days"): each recorded check meets the running one and starts the next."""
+    clock.set(at("2026-11-02T09:00"))
+    ref = tracked_police_referral(client, login, runtime, users)
+    first = deadline(ref, "outcome_check")
+    assert first["last_day"] == "2026-12-02" and "check_progress" in ref["allowed_events"]
+    clock.set(at("2026-11-30T15:00"))
+    empty = client.post(f"/api/v1/referrals/{ref['id']}/transitions", headers=login("investigator"),
+                        json={"event": "check_progress", "expected_version": ref["version"]})
+    assert empty.status_code == 422 and "办理进展" in empty.text
+    ref = move(client, login, "investigator", ref, "check_progress", reply="公安机关称已移送审查起诉")
+    checks = [d for d in ref["deadlines"] if d["kind"] == "outcome_check"]
+    assert [(d["status"], d["last_day"]) for d in checks] == [("met", "2026-12-02"), ("open", "2026-12-30")]
+    assert ref["status"] == "outcome_tracking"
+    with runtime.db.read() as session:
+        audited = session.exec(select(AuditEntry.reason).where(
+            AuditEntry.subject_type == "referral", AuditEntry.subject_id == ref["id"],
+            AuditEntry.action == "check_progress")).all()
+    assert audited == ["公安机关称已移送审查起诉"]
+    ref = move(client, login, "investigator", ref, "close", reply="已判决")
+    assert all(d["status"] != "open" for d in ref["deadlines"])

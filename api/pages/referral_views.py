@@ -18,7 +18,7 @@ from states.referral import EVENT_LABELS, STATE_LABELS
 HISTORY_LABELS = {**EVENT_LABELS, "propose": "提请移送", "attach": "上传附件"}
 # What each event's form asks for (the service checks it); every other event takes an optional reason.
 EVENT_FIELDS = {"decline": ("decision_doc_no", "reason"), "forward": ("forwarded_to", "reason"),
-                "reply": ("reply",), "close": ("reply",)}
+                "reply": ("reply",), "close": ("reply",), "check_progress": ("reply",)}
 REQUIRED_FIELDS = {event: {field} for event, (field, _message) in REQUIRED.items()}  # marked on the form
 TRANSITION_FIELDS = ("event", "expected_version", "reason", "decision_doc_no", "forwarded_to", "reply")
 COPY_MARK = "抄告（仅查阅）"
