@@ -111,9 +111,10 @@ def recipients(session: Session, names: tuple[str, ...], info: SubjectInfo) -> l
     """Resolve ladder names ('handler' or a role) to active users, each once."""
     roles = [n for n in names if n not in ("handler", "liaison", "department_leader")]
     query = select(User).where(User.active.is_(True))
-    users = list(session.exec(query.where(User.role.in_(roles)).order_by(User.id))) if roles else []
-    if "liaison" in names and info.department_id is not None:
-        users += list(session.exec(query.where(User.role == "liaison", User.department_id == info.department_id)))
+    with session.no_autoflush:  # the step's own pending rows cannot change who is notified
+        users = list(session.exec(query.where(User.role.in_(roles)).order_by(User.id))) if roles else []
+        if "liaison" in names and info.department_id is not None:
+            users += list(session.exec(query.where(User.role == "liaison", User.department_id == info.department_id)))
     if "handler" in names and info.handler_id is not None:
         handler = session.get(User, info.handler_id)
         if handler is not None and handler.active:

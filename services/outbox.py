@@ -18,25 +18,12 @@ from services.context import SYSTEM, Context
 from services.runtime import Runtime
 
 
-def enqueue(ctx: Context, *, key: str, kind: str, channel: str, title: str, body: str,
-            subject_type: str, subject_id: int, recipient_id: int | None = None,
-            address: str | None = None, deadline_id: int | None = None) -> Outbox | None:
-    """Add a message unless one with the same key exists (then None): a second cause sends nothing."""
-    if ctx.session.exec(select(Outbox.id).where(Outbox.key == key)).first() is not None:
-        return None
-    row = Outbox(key=key, kind=kind, channel=channel, title=title, body=body, subject_type=subject_type,
-                 subject_id=subject_id, recipient_id=recipient_id, address=address, deadline_id=deadline_id,
-                 next_attempt_at=ctx.now, created_at=ctx.now)
-    ctx.session.add(row)
-    return row
-
-
 def notify(ctx: Context, *, people: list[User], kind: MessageKind, context: dict, key: str,
            subject_type: str, subject_id: int, deadline_id: int | None = None,
            contacts: list[tuple[str, str]] = ()) -> None:
     """Queue one rendered message per person and channel (inbox; e-mail if they have an address and the
     system has SMTP), one e-mail per outside contact (name, address) such as a department's leader, and one
-    for the webhook robot if configured. `key` + recipient + channel is unique."""
+    for the webhook robot if configured. `key` + recipient + channel is unique: a second cause sends nothing."""
     targets: list[tuple[User | None, str, str | None, str]] = []
     for person in people:
         targets.append((person, "inbox", None, f"u{person.id}"))
@@ -47,12 +34,27 @@ def notify(ctx: Context, *, people: list[User], kind: MessageKind, context: dict
     if "webhook" in ctx.channels:
         targets.append((None, "webhook", None, "robot"))
     names = dict((address, name) for name, address in contacts)
-    for person, channel, address, who in targets:
-        recipient = person.display_name if person else names.get(address, "各位")
-        title, body = render(kind, **context, recipient=recipient)
-        enqueue(ctx, key=f"{key}:{who}:{channel}", kind=kind.value, channel=channel, title=title, body=body,
-                subject_type=subject_type, subject_id=subject_id, recipient_id=person.id if person else None,
-                address=address, deadline_id=deadline_id)
+    keys = [f"{key}:{who}:{channel}" for _person, channel, _address, who in targets]
+    queued = _queued(ctx.session, keys)
+    for (person, channel, address, _who), message_key in zip(targets, keys):
+        if message_key in queued:
+            continue
+        title, body = render(kind, **context, recipient=person.display_name if person else names.get(address, "各位"))
+        ctx.session.add(Outbox(key=message_key, kind=kind.value, channel=channel, title=title, body=body,
+                               subject_type=subject_type, subject_id=subject_id,
+                               recipient_id=person.id if person else None, address=address,
+                               deadline_id=deadline_id, next_attempt_at=ctx.now, created_at=ctx.now))
+
+
+def _queued(session, keys: list[str]) -> set[str]:
+    """Those of `keys` already stored, or waiting in this session to be. One read, without flushing: a flush
+    before each read would write the sweep's rows one batch at a time instead of once at commit."""
+    if not keys:
+        return set()
+    pending = {row.key for row in session.new if isinstance(row, Outbox)}
+    with session.no_autoflush:
+        stored = set(session.exec(select(Outbox.key).where(Outbox.key.in_(keys))))
+    return stored | (pending & set(keys))
 
 
 @dataclass

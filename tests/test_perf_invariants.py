@@ -282,3 +282,28 @@ def test_registration_reads_the_calendar_before_it_takes_the_number(runtime, use
     first = {table: next(i for i, (sql, _) in enumerate(statements) if table in sql)
              for table in ("holiday_year", "number_sequence")}
     assert first["holiday_year"] < first["number_sequence"]
+
+
+def test_the_sweep_writes_each_deadline_in_one_flush(runtime, users, clock):
+    """Its reads (who to notify, which messages exist) do not flush the rows its steps have added so far:
+    each deadline's steps, messages and audit rows are written together at commit."""
+    from sqlalchemy.orm import Session
+
+    from services.escalation import sweep
+    from tests.test_sweep import at
+
+    for _ in range(3):
+        register(runtime, users["desk"])
+    clock.set(at("2026-10-20"))  # past due: each filing deadline takes its reminder and its first escalation
+    flushes: list[Session] = []
+
+    def count(session, _context) -> None:
+        flushes.append(session)
+
+    event.listen(Session, "after_flush", count)
+    try:
+        report = sweep(runtime)
+    finally:
+        event.remove(Session, "after_flush", count)
+    assert report.deadlines == 3 and len(report.steps) >= 6
+    assert len(flushes) == 3

@@ -170,3 +170,24 @@ def test_webhook_posts_signed_json(runtime, users, clock):
     assert headers["X-FundWatch-Signature"] == sign("s3cret", headers["X-FundWatch-Timestamp"], body)
     payload = json.loads(body)
     assert tip.number in payload["text"]["content"] and payload["idempotency_key"] == headers["Idempotency-Key"]
+
+
+def test_a_second_cause_queues_nothing_in_the_same_transaction_or_a_later_one(runtime, users):
+    """The key check sees rows the transaction has only added (it reads without flushing) and rows stored."""
+    from notifications.templates import MessageKind
+    from services.context import SYSTEM
+    from services.outbox import notify
+
+    tip = register(runtime, users["desk"])
+    cause = dict(people=[users["chief"], users["head"]], kind=MessageKind.DEADLINE_REMINDER, key=f"tip:{tip.id}:x",
+                 subject_type="tip", subject_id=tip.id,
+                 context={"number": tip.number, "stage": "已登记", "deadline_label": "受理", "last_day": "2026-10-20",
+                          "provisional": False, "level": 0, "step_label": "提醒", "days_left": 1, "days_overdue": 0,
+                          "red_since": "2026-10-20 17:00"})
+    with runtime.write(SYSTEM) as ctx:
+        notify(ctx, **cause)
+        notify(ctx, **cause)
+    with runtime.write(SYSTEM) as ctx:
+        notify(ctx, **cause)
+    assert sorted(row.recipient_id for row in rows(runtime, subject_id=tip.id)) == \
+        sorted([users["chief"].id, users["head"].id])
