@@ -381,3 +381,24 @@ def test_working_days_between_counts_across_national_day_2025():
     assert calendar.working_days_between(date(2025, 9, 30), date(2025, 10, 13)) == 4
     assert calendar.working_days_between(date(2025, 10, 13), date(2025, 9, 30)) == -4
     assert calendar.working_days_between(date(2025, 10, 13), date(2025, 10, 13)) == 0
+
+
+def test_working_days_between_equals_counting_day_by_day_across_years_and_loaded_schedules():
+    fixed = YearSchedule(2027, holidays=frozenset({date(2027, 2, 8), date(2027, 12, 31)}),
+                         workdays=frozenset({date(2027, 2, 6)}))
+    calendar = WorkCalendar({2027: fixed})
+
+    def day_by_day(today: date, last_day: date) -> int:
+        step, sign = (timedelta(days=1), 1) if last_day >= today else (timedelta(days=-1), -1)
+        count, day = 0, today
+        while day != last_day:
+            counted = day + step if sign > 0 else day  # the later end counts, the earlier one does not
+            count += sign * calendar.is_working_day(counted)
+            day += step
+        return count
+
+    days = [date(2024, 12, 20) + timedelta(days=n) for n in range(0, 1200, 37)] + \
+        [date(2026, 12, 31), date(2027, 1, 1), date(2027, 2, 6), date(2027, 2, 8), date(2027, 12, 31), date(2028, 2, 29)]
+    for today in days:
+        for last_day in days:
+            assert calendar.working_days_between(today, last_day) == day_by_day(today, last_day), (today, last_day)
