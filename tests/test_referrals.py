@@ -243,18 +243,19 @@ def tracked_police_referral(client, login, runtime, users) -> dict:
 
 
 def test_recording_the_polices_progress_starts_the_next_outcome_check(client, login, runtime, users, clock):
-    """T_outcome_check recurs ("e.g. every 30 days"): each recorded check meets the running one and starts the next."""
-    clock.set(at("2026-11-02T09:00"))
+    """T_outcome_check recurs ("e.g. every 30 days"): each recorded check meets the running one and starts the next.
+    Calendar days: the National Day holiday does not lengthen it."""
+    clock.set(at("2026-09-28T09:00"))
     ref = tracked_police_referral(client, login, runtime, users)
     first = deadline(ref, "outcome_check")
-    assert first["last_day"] == "2026-12-02" and "check_progress" in ref["allowed_events"]
-    clock.set(at("2026-11-30T15:00"))
+    assert first["last_day"] == "2026-10-28" and "check_progress" in ref["allowed_events"]
+    clock.set(at("2026-10-26T15:00"))
     empty = client.post(f"/api/v1/referrals/{ref['id']}/transitions", headers=login("investigator"),
                         json={"event": "check_progress", "expected_version": ref["version"]})
     assert empty.status_code == 422 and "办理进展" in empty.text
     ref = move(client, login, "investigator", ref, "check_progress", reply="公安机关称已移送审查起诉")
     checks = [d for d in ref["deadlines"] if d["kind"] == "outcome_check"]
-    assert [(d["status"], d["last_day"]) for d in checks] == [("met", "2026-12-02"), ("open", "2026-12-30")]
+    assert [(d["status"], d["last_day"]) for d in checks] == [("met", "2026-10-28"), ("open", "2026-11-25")]
     assert ref["status"] == "outcome_tracking"
     with runtime.db.read() as session:
         audited = session.exec(select(AuditEntry.reason).where(
