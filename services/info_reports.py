@@ -19,10 +19,11 @@ from services.authz import require_role
 from services.context import SYSTEM, Context
 from services.deadlines import close_deadlines, start_deadline
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.lifecycle import check_version, ensure_allowed
+from services.lifecycle import check_version, moving
 from services.outbox import notify
 from services.runtime import Runtime
 from services.subjects import SubjectInfo
+from states.binding import enabled_events
 from states.meeting import INFO_EVENT_LABELS, INFO_STATE_LABELS, REPORTERS, InfoReportMachine
 
 INFO = "info_report"
@@ -119,11 +120,10 @@ def submit(ctx: Context, report_id: int, data: InfoSubmitIn) -> InfoReport:
     if report.reporter_id != ctx.actor.id:
         raise Forbidden("只能报送本人的信息报告")
     check_version(report, data.expected_version)
-    machine = InfoReportMachine(report, state_field="status")
-    ensure_allowed(machine, report.status, "submit", state_labels=INFO_STATE_LABELS, event_labels=INFO_EVENT_LABELS)
-    check_channel(ctx, kind=report.kind, category=report.category, channel=data.channel, classified=data.classified)
     from_state, first = report.status, report.submitted_at is None
-    machine.send("submit")
+    with moving(report, InfoReportMachine, "submit", state_labels=INFO_STATE_LABELS, event_labels=INFO_EVENT_LABELS):
+        check_channel(ctx, kind=report.kind, category=report.category, channel=data.channel,
+                      classified=data.classified)
     report.channel, report.classified, report.content = data.channel, data.classified, data.content
     report.late = report.late or (first and report.due_at is not None and ctx.now >= report.due_at)
     report.submitted_at, report.version = ctx.now, report.version + 1
@@ -204,12 +204,11 @@ def review(ctx: Context, report_id: int, data: InfoEventIn) -> InfoReport:
     if not _may_review(ctx, report):
         raise Forbidden("该信息报告不由你接收：周报由所在乡镇医保管理员接收，月报和重大信息由联席会议办公室接收")
     check_version(report, data.expected_version)
-    machine = InfoReportMachine(report, state_field="status")
-    ensure_allowed(machine, report.status, data.event, state_labels=INFO_STATE_LABELS, event_labels=INFO_EVENT_LABELS)
-    if data.event == "return_report" and not data.text:
-        raise InvalidInput("text", "请写明退回补正的原因")
     from_state = report.status
-    machine.send(data.event)
+    with moving(report, InfoReportMachine, data.event, state_labels=INFO_STATE_LABELS,
+                event_labels=INFO_EVENT_LABELS):
+        if data.event == "return_report" and not data.text:
+            raise InvalidInput("text", "请写明退回补正的原因")
     report.version += 1
     report.review_note = data.text if data.event == "return_report" else report.review_note
     audit.record(ctx, subject_type=INFO, subject_id=report.id, action=data.event, from_state=from_state,
@@ -230,10 +229,9 @@ def list_reports(ctx: Context, *, overdue: bool = False, kind: str | None = None
 
 def info_public(ctx: Context, report: InfoReport) -> InfoReportPublic:
     reporter = ctx.session.get(User, report.reporter_id)
-    machine = InfoReportMachine(report, state_field="status")
-    allowed = [e.id for e in machine.enabled_events()
-               if (e.id == "submit" and ctx.actor.id == report.reporter_id)
-               or (e.id != "submit" and _may_review(ctx, report))]
+    allowed = [e for e in enabled_events(InfoReportMachine, report)
+               if (e == "submit" and ctx.actor.id == report.reporter_id)
+               or (e != "submit" and _may_review(ctx, report))]
     missing = report.status in OPEN and report.due_at is not None and report.due_at <= ctx.now
     return InfoReportPublic(**report.model_dump(), kind_label=KIND_LABELS[report.kind],
                             reporter_name=reporter.display_name, status_label=INFO_STATE_LABELS[report.status],

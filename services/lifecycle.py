@@ -1,10 +1,13 @@
-"""Pieces every lifecycle use case shares: the version check, the allowed-now check, clock effects."""
-from collections.abc import Callable
+"""Pieces every lifecycle use case shares: the version check, the allowed-now check and the move, clock
+effects."""
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from domain.enums import DeadlineStatus
 from services.context import Context
 from services.deadlines import close_deadlines, start_deadline
 from services.errors import StaleVersion, TransitionRefused
+from states.binding import bound
 
 
 def check_version(row, expected: int) -> None:
@@ -13,10 +16,27 @@ def check_version(row, expected: int) -> None:
         raise StaleVersion(row.version)
 
 
+@contextmanager
+def moving(row, machine_class, event: str, *, state_labels: dict, event_labels: dict, **options) -> Iterator:
+    """Take `event` on `row` (its `status`): refused unless its machine allows the event now, naming the events
+    it allows. The block checks what else the event needs (fields, turns, budgets) and may refuse too; then
+    the row takes the event's state. Yields the machine, a thread's machine bound to a copy of the row."""
+    with bound(machine_class, row, **options) as machine:
+        ensure_allowed(machine, row.status, event, state_labels=state_labels, event_labels=event_labels)
+        yield machine
+        machine.send(event)
+        row.status = machine.current_state_value
+
+
+def move(row, machine_class, event: str, **labels_and_options) -> None:
+    """`moving` for an event that needs nothing else checked."""
+    with moving(row, machine_class, event, **labels_and_options):
+        pass
+
+
 def ensure_allowed(machine, state: str, event: str, *, state_labels: dict, event_labels: dict) -> None:
     """Refuse an event the machine cannot take now, naming the ones it can."""
-    allowed = machine.enabled_event_ids() if hasattr(machine, "enabled_event_ids") else \
-        [e.id for e in machine.enabled_events()]
+    allowed = [e.id for e in machine.enabled_events()]
     if event not in allowed:
         names = "、".join(event_labels[e] for e in allowed) or "无"
         raise TransitionRefused(event, state, allowed,

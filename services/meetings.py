@@ -19,7 +19,7 @@ from services.authz import require_role
 from services.context import SYSTEM, Context
 from services.deadlines import start_deadline
 from services.errors import Forbidden, InvalidInput, NotFound, TransitionRefused
-from services.lifecycle import apply_clocks, check_version, ensure_allowed
+from services.lifecycle import apply_clocks, check_version, moving
 from services.numbers import next_number
 from services.outbox import notify
 from services.runtime import Runtime
@@ -131,15 +131,13 @@ def transition_meeting(ctx: Context, meeting_id: int, data: MeetingEventIn) -> M
         raise Forbidden("纪要由系统分发流程印发，不能手工操作")
     require_role(ctx, MEETING_EVENT_ROLES[data.event], action=EVENT_LABELS[data.event])
     check_version(meeting, data.expected_version)
-    machine = MeetingMachine(meeting, state_field="status")
-    ensure_allowed(machine, meeting.status, data.event, state_labels=MEETING_STATE_LABELS, event_labels=EVENT_LABELS)
-    if data.event in REASON_REQUIRED and not data.text:
-        raise InvalidInput("text", REASON_REQUIRED[data.event])
-    before = PREPARE.get(data.event)
-    if before is not None:
-        before(ctx, meeting, data)
     from_state = meeting.status
-    machine.send(data.event)
+    with moving(meeting, MeetingMachine, data.event, state_labels=MEETING_STATE_LABELS, event_labels=EVENT_LABELS):
+        if data.event in REASON_REQUIRED and not data.text:
+            raise InvalidInput("text", REASON_REQUIRED[data.event])
+        before = PREPARE.get(data.event)
+        if before is not None:
+            before(ctx, meeting, data)
     meeting.version += 1
     apply_clocks(ctx, subject_type=MEETING, subject_id=meeting.id, event=data.event, starts=STARTS, stops=STOPS)
     after = AFTER.get(data.event)

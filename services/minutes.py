@@ -12,7 +12,7 @@ from services.authz import require_role
 from services.context import SYSTEM, Context
 from services.deadlines import close_deadlines, pause_deadline, resume_deadline, start_deadline
 from services.errors import InvalidInput, NotFound, TransitionRefused
-from services.lifecycle import check_version, ensure_allowed
+from services.lifecycle import check_version, moving
 from services.meetings import (
     MEETING, liaisons, load_meeting, member_units, today, transition_meeting, users_with,
 )
@@ -149,12 +149,10 @@ def transition_matter(ctx: Context, matter_id: int, data: MatterEventIn) -> Deci
     matter = load_matter(ctx, matter_id, for_update=True)
     require_role(ctx, MATTER_EVENT_ROLES[data.event], action=EVENT_LABELS[data.event])
     check_version(matter, data.expected_version)
-    machine = MatterMachine(matter, state_field="status")
-    ensure_allowed(machine, matter.status, data.event, state_labels=MATTER_STATE_LABELS, event_labels=EVENT_LABELS)
-    if data.event in TEXT_REQUIRED and not data.text:
-        raise InvalidInput("text", TEXT_REQUIRED[data.event])
     from_state = matter.status
-    machine.send(data.event)
+    with moving(matter, MatterMachine, data.event, state_labels=MATTER_STATE_LABELS, event_labels=EVENT_LABELS):
+        if data.event in TEXT_REQUIRED and not data.text:
+            raise InvalidInput("text", TEXT_REQUIRED[data.event])
     matter.version += 1
     if data.event == "report_progress":
         matter.progress = data.text

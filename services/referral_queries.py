@@ -11,6 +11,7 @@ from domain.referral_schemas import AttachmentPublic, ReferralPublic
 from services.context import Context
 from services.referrals import OFFICE_VIEWERS, SUBJECT, load_visible
 from services.tip_queries import deadline_public
+from states.binding import enabled_events
 from states.referral import EVENT_ROLES, STATE_LABELS, TRACK_LABELS, Track, machine_for
 
 
@@ -33,8 +34,7 @@ def list_referrals(ctx: Context, *, tip_id: int | None = None, status: str | Non
 def _allowed_events(ctx: Context, referral: Referral) -> list[str]:
     if ctx.actor.role == Role.LIAISON and ctx.actor.department_id != referral.department_id:
         return []
-    machine = machine_for(referral.track)(referral, state_field="status")
-    return [e.id for e in machine.enabled_events() if ctx.actor.role in EVENT_ROLES[e.id]]
+    return [e for e in enabled_events(machine_for(referral.track), referral) if ctx.actor.role in EVENT_ROLES[e]]
 
 
 def referral_public(ctx: Context, referral: Referral) -> ReferralPublic:

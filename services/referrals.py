@@ -16,7 +16,7 @@ from services import audit
 from services.authz import require_role
 from services.context import Actor, Context
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.lifecycle import apply_clocks, check_version, ensure_allowed
+from services.lifecycle import apply_clocks, check_version, move
 from services.numbers import next_number
 from services.outbox import notify
 from services.subjects import SubjectInfo
@@ -128,10 +128,8 @@ def transition_referral(ctx: Context, referral_id: int, data: ReferralTransition
     if ctx.actor.role == Role.LIAISON and ctx.actor.department_id != referral.department_id:
         raise Forbidden("抄告单位只能查阅，不能办理")
     check_version(referral, data.expected_version)
-    machine = machine_for(referral.track)(referral, state_field="status")
-    ensure_allowed(machine, referral.status, data.event, state_labels=STATE_LABELS, event_labels=EVENT_LABELS)
     from_state = referral.status
-    machine.send(data.event)
+    move(referral, machine_for(referral.track), data.event, state_labels=STATE_LABELS, event_labels=EVENT_LABELS)
     _apply_payload(ctx, referral, data)
     referral.version += 1
     audit.record(ctx, subject_type=SUBJECT, subject_id=referral.id, action=data.event, from_state=from_state,

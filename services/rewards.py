@@ -17,7 +17,7 @@ from services.authz import require_role
 from services.context import Context
 from services.deadlines import close_deadlines, start_deadline
 from services.errors import Forbidden, InvalidInput, NotFound, TransitionRefused
-from services.lifecycle import check_version, ensure_allowed
+from services.lifecycle import check_version, move, moving
 from services.numbers import next_number
 from services.receipts import receipt_matches
 from services.subjects import SubjectInfo
@@ -99,7 +99,8 @@ def propose_reward(ctx: Context, tip_id: int, data: RewardProposalIn) -> Reward:
     reward.refusal_ground, reward.discretionary = (grounds[0] if grounds else None), discretionary
     if not grounds:
         _apply_quote(reward, settings.scheme, option, basis, data.insider)
-    RewardMachine(reward).send("refuse" if grounds else "propose")
+    move(reward, RewardMachine, "refuse" if grounds else "propose", state_labels=STATE_LABELS,
+         event_labels=EVENT_LABELS)
     ctx.session.add(reward)
     ctx.session.flush()
     audit.record(ctx, subject_type=SUBJECT, subject_id=reward.id, action="refuse" if grounds else "propose",
@@ -151,11 +152,9 @@ def _load_for_update(ctx: Context, reward_id: int, *, skip_locked: bool = False)
 
 
 def _advance(ctx: Context, reward: Reward, data: RewardTransitionIn) -> Reward:
-    machine = RewardMachine(reward)
-    ensure_allowed(machine, reward.status, data.event, state_labels=STATE_LABELS, event_labels=EVENT_LABELS)
-    _check(ctx, reward, data, machine)
     from_state = reward.status
-    machine.send(data.event)
+    with moving(reward, RewardMachine, data.event, state_labels=STATE_LABELS, event_labels=EVENT_LABELS) as machine:
+        _check(ctx, reward, data, machine)
     detail = _apply(ctx, reward, data)
     reward.version += 1
     audit.record(ctx, subject_type=SUBJECT, subject_id=reward.id, action=data.event, from_state=from_state,

@@ -16,7 +16,7 @@ from services.authz import require_role
 from services.context import Context
 from services.deadlines import pause_deadline, resume_deadline, start_deadline
 from services.errors import InvalidInput, NotFound, TransitionRefused
-from services.lifecycle import apply_clocks, check_version, ensure_allowed
+from services.lifecycle import apply_clocks, check_version, move, moving
 from services.numbers import next_number
 from services.outbox import notify
 from services.subjects import SubjectInfo
@@ -64,10 +64,8 @@ def transition_round(ctx: Context, round_id: int, data: EventIn) -> SupervisionR
         raise InvalidInput("event", f"未知的操作“{data.event}”")
     require_role(ctx, ROUND_EVENT_ROLES[data.event], action=EVENT_LABELS[data.event])
     check_version(rnd, data.expected_version)
-    machine = RoundMachine(rnd, state_field="status")
-    ensure_allowed(machine, rnd.status, data.event, state_labels=ROUND_STATE_LABELS, event_labels=EVENT_LABELS)
     from_state = rnd.status
-    machine.send(data.event)
+    move(rnd, RoundMachine, data.event, state_labels=ROUND_STATE_LABELS, event_labels=EVENT_LABELS)
     rnd.version += 1
     _give_report_number(ctx, rnd)
     audit.record(ctx, subject_type=ROUND, subject_id=rnd.id, action=data.event, from_state=from_state,
@@ -133,12 +131,10 @@ def transition_finding(ctx: Context, finding_id: int, data: EventIn) -> Finding:
     finding = load_finding(ctx, finding_id)
     require_role(ctx, FINDING_EVENT_ROLES[data.event], action=EVENT_LABELS[data.event])
     check_version(finding, data.expected_version)
-    machine = FindingMachine(finding, state_field="status")
-    ensure_allowed(machine, finding.status, data.event, state_labels=FINDING_STATE_LABELS, event_labels=EVENT_LABELS)
-    if data.event in TEXT_REQUIRED and not data.text:
-        raise InvalidInput("text", TEXT_REQUIRED[data.event])
     from_state = finding.status
-    machine.send(data.event)
+    with moving(finding, FindingMachine, data.event, state_labels=FINDING_STATE_LABELS, event_labels=EVENT_LABELS):
+        if data.event in TEXT_REQUIRED and not data.text:
+            raise InvalidInput("text", TEXT_REQUIRED[data.event])
     _record_text(finding, data)
     finding.version += 1
     _rectification_clock(ctx, finding, data.event)

@@ -14,11 +14,10 @@ from services.authz import require_role
 from services.context import Context
 from services.deadlines import extend_deadline, open_deadlines, start_deadline
 from services.errors import AlreadySubmitted, InvalidInput, NotFound
-from services.lifecycle import apply_clocks, check_version, ensure_allowed
+from services.lifecycle import apply_clocks, check_version, move
 from services.numbers import next_number
 from services.plain_rows import expire_held, flush_pending
 from services.receipts import new_receipt_code, seal_receipt_code
-from states.binding import bound
 from states.tip import EVENT_LABELS, EVENT_ROLES, STATE_LABELS, TipMachine
 
 SUBJECT = "tip"
@@ -108,10 +107,8 @@ def transition_tip(ctx: Context, tip_id: int, data: TransitionIn) -> Tip:
     tip = Tip(**before)  # a copy the session does not track: written back by _write_changes
     check_version(tip, data.expected_version)
     from_state = tip.status
-    with bound(TipMachine, tip, max_extensions=ctx.policy.max_extensions) as machine:
-        ensure_allowed(machine, tip.status, data.event, state_labels=STATE_LABELS, event_labels=EVENT_LABELS)
-        machine.send(data.event)
-        tip.status = machine.current_state_value
+    move(tip, TipMachine, data.event, state_labels=STATE_LABELS, event_labels=EVENT_LABELS,
+         max_extensions=ctx.policy.max_extensions)
     _apply_payload(ctx, tip, data)  # after send: guards see the row as it was; a refusal rolls back
     tip.version += 1
     audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action=data.event, from_state=from_state,

@@ -67,6 +67,8 @@ MATTER_STATE_LABELS = {s.value: s.name for s in MatterMachine.states}
 class InfoReportMachine(StateMachine):
     """信息报告: due, submitted (paper, network or phone), then accepted or returned for correction (补正)."""
 
+    GUARD_FIELDS = ()  # no guards
+
     due = State("待报送", initial=True, value="due")
     submitted = State("已报送", value="submitted")
     accepted = State("已接收", final=True, value="accepted")

@@ -15,6 +15,8 @@ class Track(StrEnum):
 class PoliceReferralMachine(StateMachine):
     """国务院令第310号 steps: approval, sending, receipt, filing decision, reconsideration, supervision."""
 
+    GUARD_FIELDS = ()  # no guards
+
     proposed = State("待审批", initial=True, value="proposed")
     approved = State("已批准", value="approved")
     sent = State("已移送", value="sent")
@@ -53,6 +55,8 @@ class PoliceReferralMachine(StateMachine):
 
 class DepartmentReferralMachine(StateMachine):
     """Clue transfer to a discipline body or another department: acknowledged, handled, replied."""
+
+    GUARD_FIELDS = ()  # no guards
 
     proposed = State("待审批", initial=True, value="proposed")
     approved = State("已批准", value="approved")

@@ -6,7 +6,8 @@ import pytest
 from statemachine.exceptions import TransitionNotAllowed
 
 from states.binding import bound
-from states.meeting import MatterMachine, MeetingMachine
+from states.meeting import InfoReportMachine, MatterMachine, MeetingMachine
+from states.referral import DepartmentReferralMachine, PoliceReferralMachine
 from states.reward import RewardMachine
 from states.supervision import FindingMachine, RoundMachine
 from states.tip import STATE_LABELS, TipMachine
@@ -85,7 +86,8 @@ OPTIONS = {TipMachine: {"max_extensions": 1}}
 
 
 @pytest.mark.parametrize("machine_class",
-                         [TipMachine, RewardMachine, FindingMachine, RoundMachine, MeetingMachine, MatterMachine])
+                         [TipMachine, RewardMachine, FindingMachine, RoundMachine, MeetingMachine, MatterMachine,
+                          PoliceReferralMachine, DepartmentReferralMachine, InfoReportMachine])
 @pytest.mark.parametrize("case", [0, 1])
 def test_every_bound_machine_declares_what_its_guards_read(machine_class, case):
     """Every event in every state, on a machine that sees only its GUARD_FIELDS: a guard reading another
