@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from db.checkpoints import BACKSTOP_PAGES, Checkpointer
 from settings import get_settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -47,6 +48,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")  # db.checkpoints copies the log back
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -101,6 +103,8 @@ class Database:
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
         self._write_lock = FairLock() if self.is_sqlite else None
+        path = make_url(url).database if self.is_sqlite else None
+        self._checkpointer = Checkpointer(path) if path and path != ":memory:" else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -129,6 +133,9 @@ class Database:
                     self._write_lock.release()
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.engine.dispose()
 
 
