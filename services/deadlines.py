@@ -44,6 +44,7 @@ def _schedule(deadline, steps: list[PlannedStep], done: set[str]) -> None:
 # Transitions open and close clocks with plain statements on the session's connection (services.plain_rows).
 _TABLE = Deadline.__table__
 _INSERT = _TABLE.insert().returning(*_TABLE.c)
+_INSERT_MANY = _TABLE.insert()
 
 
 def start_deadline(
@@ -57,9 +58,25 @@ def start_deadline(
                    amount=rule.amount if amount is None else amount, start=start or ctx.now)
 
 
-def _insert(ctx: Context, *, subject_type: str, subject_id: int, kind: str, unit: Unit, amount: int,
-            start: datetime, provisional: bool = False) -> Row:
-    """Write an open deadline counted from `start`, its first reminder or step scheduled."""
+def start_deadlines(ctx: Context, *, subject_type: str, subject_id: int, kinds: list[str]) -> None:
+    """Open the deadlines of `kinds` from now, per the policy, in one statement (a transition's clocks)."""
+    rows = []
+    for kind in kinds:
+        rule = ctx.policy.rule(kind)
+        rows.append(_values(ctx, subject_type=subject_type, subject_id=subject_id, kind=kind, unit=rule.unit,
+                            amount=rule.amount, start=ctx.now))
+    if rows:
+        ctx.session.connection().execute(_INSERT_MANY, rows)
+
+
+def _insert(ctx: Context, **values) -> Row:
+    """Write an open deadline (see `_values`); returns the row as stored."""
+    return ctx.session.connection().execute(_INSERT, _values(ctx, **values)).one()
+
+
+def _values(ctx: Context, *, subject_type: str, subject_id: int, kind: str, unit: Unit, amount: int,
+            start: datetime, provisional: bool = False) -> dict:
+    """An open deadline counted from `start`, its first reminder or step scheduled."""
     due = ctx.calendar.due(start, amount, unit)
     row = SimpleNamespace(
         subject_type=subject_type, subject_id=subject_id, kind=kind, unit=unit.value, amount=amount,
@@ -67,7 +84,7 @@ def _insert(ctx: Context, *, subject_type: str, subject_id: int, kind: str, unit
         status=DeadlineStatus.OPEN.value, escalation_level=0,
     )
     schedule_next(ctx, row)
-    return ctx.session.connection().execute(_INSERT, vars(row)).one()
+    return vars(row)
 
 
 def _select(session, query, model: type) -> list:
@@ -88,13 +105,15 @@ def open_deadlines(ctx: Context, *, subject_type: str, subject_id: int) -> list[
     return _select(ctx.session, query, Deadline)
 
 
+# No expanding IN (...) parameters: SQLAlchemy re-renders those on every execution, which cost more than
+# the statement. A subject has a handful of open clocks, and an event stops one or two kinds.
 _CLOSE = _TABLE.update().where(
     _TABLE.c.subject_type == bindparam("of_type"), _TABLE.c.subject_id == bindparam("of_id"),
     _TABLE.c.status == DeadlineStatus.OPEN,
 ).values(
     status=bindparam("new_status"), closed_at=bindparam("now", type_=_TABLE.c.closed_at.type), next_action_at=None,
 ).returning(_TABLE.c.id)
-_CLOSE_KINDS = _CLOSE.where(_TABLE.c.kind.in_(bindparam("kinds", expanding=True)))
+_CLOSE_KIND = _CLOSE.where(_TABLE.c.kind == bindparam("of_kind"))
 
 
 def close_deadlines(
@@ -107,10 +126,13 @@ def close_deadlines(
     session = ctx.session
     flush_pending(session, Deadline)
     params = {"of_type": subject_type, "of_id": subject_id, "new_status": status, "now": ctx.now}
+    conn = session.connection()
     if kinds is None:
-        stopped = list(session.connection().execute(_CLOSE, params).scalars())
+        stopped = list(conn.execute(_CLOSE, params).scalars())
     else:
-        stopped = list(session.connection().execute(_CLOSE_KINDS, {**params, "kinds": sorted(kinds)}).scalars())
+        stopped = []
+        for kind in sorted(kinds):
+            stopped += conn.execute(_CLOSE_KIND, {**params, "of_kind": kind}).scalars()
     expire_held(session, Deadline, stopped)
     _cancel_pending_messages(ctx, stopped)
     return stopped
@@ -118,7 +140,7 @@ def close_deadlines(
 
 _OUTBOX = Outbox.__table__
 _CANCEL_PENDING = _OUTBOX.update().where(
-    _OUTBOX.c.deadline_id.in_(bindparam("deadline_ids", expanding=True)), _OUTBOX.c.status == OutboxStatus.PENDING,
+    _OUTBOX.c.deadline_id == bindparam("of_deadline"), _OUTBOX.c.status == OutboxStatus.PENDING,
 ).values(status=OutboxStatus.CANCELLED)
 
 
@@ -126,8 +148,10 @@ def _cancel_pending_messages(ctx: Context, deadline_ids: list[int]) -> None:
     """Reminders still queued for a stopped deadline are not sent any more."""
     if not deadline_ids:
         return
-    if not any(isinstance(row, Outbox) for row in ctx.session):  # the usual case: one plain UPDATE
-        ctx.session.connection().execute(_CANCEL_PENDING, {"deadline_ids": deadline_ids})
+    if not any(isinstance(row, Outbox) for row in ctx.session):  # the usual case: plain UPDATEs
+        conn = ctx.session.connection()
+        for deadline_id in deadline_ids:
+            conn.execute(_CANCEL_PENDING, {"of_deadline": deadline_id})
         return
     query = select(Outbox).where(Outbox.deadline_id.in_(deadline_ids), Outbox.status == OutboxStatus.PENDING)
     for row in _select(ctx.session, query, Outbox):  # rows this session holds change in memory too

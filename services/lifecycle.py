@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from domain.enums import DeadlineStatus
 from services.context import Context
-from services.deadlines import close_deadlines, start_deadline
+from services.deadlines import close_deadlines, start_deadlines
 from services.errors import StaleVersion, TransitionRefused
 from states.binding import bound
 
@@ -53,6 +53,4 @@ def apply_clocks(
         close_deadlines(ctx, **where, status=DeadlineStatus.CANCELLED)
         return
     close_deadlines(ctx, **where, kinds=stops.get(event, set()))
-    for kind in starts.get(event, ()):
-        if not skip(kind):
-            start_deadline(ctx, **where, kind=kind)
+    start_deadlines(ctx, **where, kinds=[kind for kind in starts.get(event, ()) if not skip(kind)])

@@ -86,6 +86,33 @@ def test_stopping_a_deadline_cancels_only_its_queued_reminders(runtime, users):
     assert statuses(runtime, mine, theirs) == [OutboxStatus.CANCELLED, OutboxStatus.PENDING]
 
 
+def test_clocks_opened_together_match_those_opened_one_by_one_and_close_by_kind(runtime, users):
+    """A transition opens its clocks in one statement and stops each kind it names: only those, each one's
+    queued reminders cancelled, the subject's other clocks and their reminders left as they were."""
+    from services.deadlines import close_deadlines, start_deadline, start_deadlines
+
+    tip, kinds = register(runtime, users["desk"]), ["handling", "decision_notice", "result_notice"]
+    with runtime.write(actor(users["chief"])) as ctx:
+        start_deadlines(ctx, subject_type="tip", subject_id=tip.id, kinds=kinds)
+        alone = start_deadline(ctx, subject_type="probe", subject_id=tip.id, kind="decision_notice")
+    with runtime.db.read() as session:
+        opened = {d.kind: d for d in session.exec(orm_select(Deadline).where(Deadline.subject_type == "tip",
+                                                                             Deadline.subject_id == tip.id))}
+    together = opened["decision_notice"]
+    assert (together.due_at, together.last_day, together.next_action_at) == \
+        (alone.due_at, alone.last_day, alone.next_action_at)
+    reminders = {kind: queued_reminder(runtime, opened[kind].id, f"r:{kind}") for kind in kinds}
+    with runtime.write(actor(users["chief"])) as ctx:
+        stopped = close_deadlines(ctx, subject_type="tip", subject_id=tip.id, kinds={"handling", "result_notice"})
+    assert sorted(stopped) == sorted([opened["handling"].id, opened["result_notice"].id])
+    assert statuses(runtime, *reminders.values()) == [OutboxStatus.CANCELLED, OutboxStatus.PENDING,
+                                                      OutboxStatus.CANCELLED]
+    with runtime.db.read() as session:
+        still_open = {d.kind for d in session.exec(orm_select(Deadline).where(
+            Deadline.subject_id == tip.id, Deadline.subject_type == "tip", Deadline.status == "open"))}
+    assert still_open == {"decision_notice", "filing_decision"}
+
+
 def test_a_reminder_the_transaction_already_holds_is_cancelled_in_memory_too(runtime, users):
     from domain.schemas import TransitionIn
     from services.tips import transition_tip
