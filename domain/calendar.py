@@ -185,6 +185,7 @@ class WorkCalendar:
     def __init__(self, loaded: Mapping[int, YearSchedule] | None = None) -> None:
         self._loaded: dict[int, YearSchedule] = {}
         self._through: dict[int, list[int]] = {}  # _counts_through, per year
+        self._last_days: dict[tuple, tuple[date, bool]] = {}  # _last_day's answers
         for year, schedule in (loaded or {}).items():
             if not isinstance(schedule, YearSchedule) or schedule.year != year:
                 raise CalendarDataError(f"loaded[{year!r}] must be the YearSchedule for year {year!r}")
@@ -232,7 +233,17 @@ class WorkCalendar:
         return day, unknown
 
     def _last_day(self, start: date, amount: int, unit: Unit) -> tuple[date, bool]:
-        """The last day of a day/month period and whether it is provisional."""
+        """The last day of a day/month period and whether it is provisional. Remembered: the clocks and
+        escalation steps a day's transitions open all count from a few dates, day by day."""
+        key = (start, amount, unit)
+        found = self._last_days.get(key)
+        if found is None:
+            if len(self._last_days) >= 100_000:
+                self._last_days.clear()
+            found = self._last_days[key] = self._count_last_day(start, amount, unit)
+        return found
+
+    def _count_last_day(self, start: date, amount: int, unit: Unit) -> tuple[date, bool]:
         if unit is Unit.WORKING_DAYS:
             return self._add_working_days(start, amount)
         if unit is Unit.CALENDAR_DAYS:

@@ -402,3 +402,16 @@ def test_working_days_between_equals_counting_day_by_day_across_years_and_loaded
     for today in days:
         for last_day in days:
             assert calendar.working_days_between(today, last_day) == day_by_day(today, last_day), (today, last_day)
+
+
+def test_remembered_periods_belong_to_their_calendar_and_equal_a_fresh_count():
+    """A calendar remembers the periods it counted; another schedule, or a fresh calendar, counts its own."""
+    start = datetime(2027, 2, 1, 9, tzinfo=SHANGHAI)
+    library, loaded = WorkCalendar(), WorkCalendar({2027: YearSchedule(2027, holidays=frozenset({date(2027, 2, 5)}),
+                                                                        workdays=frozenset())})
+    first = library.due(start, 5, Unit.WORKING_DAYS)
+    assert (first.last_day, loaded.due(start, 5, Unit.WORKING_DAYS).last_day) == (date(2027, 2, 8), date(2027, 2, 9))
+    for amount in (1, 5, 15, 30, 90):
+        for unit in (Unit.WORKING_DAYS, Unit.CALENDAR_DAYS, Unit.MONTHS):
+            again = [library.due(start + timedelta(days=n), amount, unit) for n in range(0, 400, 13)]
+            assert again == [WorkCalendar().due(start + timedelta(days=n), amount, unit) for n in range(0, 400, 13)]
