@@ -1,6 +1,6 @@
 """What keeps intake and transitions fast without changing what they do: a fixed number of statements
 whatever is stored, the writer lock taken only at the first statement, reminders of a stopped deadline
-cancelled by one statement, and the audit chain moved with plain statements that roll back together."""
+cancelled by plain statements, and the audit chain moved with plain statements that roll back together."""
 import os
 import subprocess
 import sys
