@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, select
 
+from db.prepared import Prepared
 from domain.models import AuditEntry, AuditHead
 from services.context import Context
 
@@ -31,28 +32,30 @@ def record(
         "to_state": to_state, "reason": reason, "detail": json.loads(json.dumps(detail or {}, default=str)),
     }
     row["prev_hash"], row["hash"] = previous, _hash(previous, row)
-    entry_id = conn.execute(_INSERT_ENTRY, row).inserted_primary_key[0]
-    conn.execute(_MOVE_HEAD, {"new_seq": row["seq"], "new_hash": row["hash"]})
+    [(entry_id,)] = _INSERT_ENTRY.run(conn, row)
+    _MOVE_HEAD.run(conn, {"new_seq": row["seq"], "new_hash": row["hash"]})
     return entry_id
 
 
 # Plain statements on the session's connection: no ORM objects to build, load or flush for the chain.
 # A rollback (or a rolled-back savepoint) undoes the entry and the head's move together.
 _HEAD = AuditHead.__table__
-_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
-_MOVE_HEAD = _HEAD.update().where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-_INSERT_ENTRY = AuditEntry.__table__.insert()
+_READ_HEAD = Prepared(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())
+_MOVE_HEAD = Prepared(_HEAD.update().where(_HEAD.c.id == 1)
+                      .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
+_INSERT_ENTRY = Prepared(AuditEntry.__table__.insert().returning(AuditEntry.__table__.c.id))
 _HASHED = ("seq", "at", "actor_id", "actor_name", "subject_type", "subject_id", "action", "from_state",
            "to_state", "reason", "detail")
 
 
 def _locked_head(conn: Connection) -> tuple[int, str]:
     """(seq, hash) of the chain's last link, locked until commit (PostgreSQL; SQLite serializes writers)."""
-    row = conn.execute(_READ_HEAD).first()
-    if row is None:  # created by the migration; recreated here only for a database built otherwise
+    rows = _READ_HEAD.run(conn)
+    if not rows:  # created by the migration; recreated here only for a database built otherwise
         conn.execute(_HEAD.insert().values(id=1, seq=0, hash=GENESIS))
         return 0, GENESIS
-    return row.seq, row.hash
+    [(seq, last_hash)] = rows
+    return seq, last_hash
 
 
 def row_hash(entry: AuditEntry) -> str:

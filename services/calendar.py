@@ -10,6 +10,7 @@ from chinese_calendar import constants as library
 from sqlalchemy import String, cast
 from sqlmodel import Session, select
 
+from db.prepared import Prepared
 from domain.calendar import LIBRARY_YEARS, CalendarDataError, WorkCalendar, YearSchedule
 from domain.enums import Role
 from domain.models import HolidayYear
@@ -23,7 +24,7 @@ _cache_lock = threading.Lock()
 _cache: tuple[tuple, WorkCalendar] | None = None
 
 
-_SCHEDULES = select(HolidayYear.year, cast(HolidayYear.schedule, String)).order_by(HolidayYear.year)
+_SCHEDULES = Prepared(select(HolidayYear.year, cast(HolidayYear.schedule, String)).order_by(HolidayYear.year))
 
 
 def get_calendar(session: Session) -> WorkCalendar:
@@ -31,7 +32,7 @@ def get_calendar(session: Session) -> WorkCalendar:
     their stored text, so a year replaced within the same second, or another database, is never stale;
     the text is parsed only when it changed)."""
     global _cache
-    key = tuple(session.connection().execute(_SCHEDULES).tuples())
+    key = tuple(_SCHEDULES.run(session.connection()))
     with _cache_lock:
         if _cache is not None and _cache[0] == key:
             return _cache[1]

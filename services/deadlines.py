@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from sqlalchemy import Row, bindparam
 from sqlmodel import select
 
+from db.prepared import Prepared
 from domain.calendar import SHANGHAI, Unit, WorkCalendar
 from domain.enums import DeadlineStatus, OutboxStatus
 from domain.escalation import Period, PlannedStep, plan_steps
@@ -44,7 +45,7 @@ def _schedule(deadline, steps: list[PlannedStep], done: set[str]) -> None:
 # Transitions open and close clocks with plain statements on the session's connection (services.plain_rows).
 _TABLE = Deadline.__table__
 _INSERT = _TABLE.insert().returning(*_TABLE.c)
-_INSERT_MANY = _TABLE.insert()
+_INSERT_MANY = Prepared(_TABLE.insert())
 
 
 def start_deadline(
@@ -66,7 +67,7 @@ def start_deadlines(ctx: Context, *, subject_type: str, subject_id: int, kinds: 
         rows.append(_values(ctx, subject_type=subject_type, subject_id=subject_id, kind=kind, unit=rule.unit,
                             amount=rule.amount, start=ctx.now))
     if rows:
-        ctx.session.connection().execute(_INSERT_MANY, rows)
+        _INSERT_MANY.run_many(ctx.session.connection(), rows)
 
 
 def _insert(ctx: Context, **values) -> Row:
@@ -107,13 +108,13 @@ def open_deadlines(ctx: Context, *, subject_type: str, subject_id: int) -> list[
 
 # No expanding IN (...) parameters: SQLAlchemy re-renders those on every execution, which cost more than
 # the statement. A subject has a handful of open clocks, and an event stops one or two kinds.
-_CLOSE = _TABLE.update().where(
+_CLOSE_ALL = _TABLE.update().where(
     _TABLE.c.subject_type == bindparam("of_type"), _TABLE.c.subject_id == bindparam("of_id"),
     _TABLE.c.status == DeadlineStatus.OPEN,
 ).values(
     status=bindparam("new_status"), closed_at=bindparam("now", type_=_TABLE.c.closed_at.type), next_action_at=None,
 ).returning(_TABLE.c.id)
-_CLOSE_KIND = _CLOSE.where(_TABLE.c.kind == bindparam("of_kind"))
+_CLOSE, _CLOSE_KIND = Prepared(_CLOSE_ALL), Prepared(_CLOSE_ALL.where(_TABLE.c.kind == bindparam("of_kind")))
 
 
 def close_deadlines(
@@ -128,20 +129,20 @@ def close_deadlines(
     params = {"of_type": subject_type, "of_id": subject_id, "new_status": status, "now": ctx.now}
     conn = session.connection()
     if kinds is None:
-        stopped = list(conn.execute(_CLOSE, params).scalars())
+        stopped = [row_id for (row_id,) in _CLOSE.run(conn, params)]
     else:
         stopped = []
         for kind in sorted(kinds):
-            stopped += conn.execute(_CLOSE_KIND, {**params, "of_kind": kind}).scalars()
+            stopped += [row_id for (row_id,) in _CLOSE_KIND.run(conn, {**params, "of_kind": kind})]
     expire_held(session, Deadline, stopped)
     _cancel_pending_messages(ctx, stopped)
     return stopped
 
 
 _OUTBOX = Outbox.__table__
-_CANCEL_PENDING = _OUTBOX.update().where(
+_CANCEL_PENDING = Prepared(_OUTBOX.update().where(
     _OUTBOX.c.deadline_id == bindparam("of_deadline"), _OUTBOX.c.status == OutboxStatus.PENDING,
-).values(status=OutboxStatus.CANCELLED)
+).values(status=OutboxStatus.CANCELLED))
 
 
 def _cancel_pending_messages(ctx: Context, deadline_ids: list[int]) -> None:
@@ -151,7 +152,7 @@ def _cancel_pending_messages(ctx: Context, deadline_ids: list[int]) -> None:
     if not any(isinstance(row, Outbox) for row in ctx.session):  # the usual case: plain UPDATEs
         conn = ctx.session.connection()
         for deadline_id in deadline_ids:
-            conn.execute(_CANCEL_PENDING, {"of_deadline": deadline_id})
+            _CANCEL_PENDING.run(conn, {"of_deadline": deadline_id})
         return
     query = select(Outbox).where(Outbox.deadline_id.in_(deadline_ids), Outbox.status == OutboxStatus.PENDING)
     for row in _select(ctx.session, query, Outbox):  # rows this session holds change in memory too

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from sqlalchemy import Row, RowMapping, bindparam
 from sqlmodel import select
 
+from db.prepared import Prepared
 from domain.calendar import SHANGHAI
 from domain.enums import Finding, Role
 from domain.models import Institution, ReporterIdentity, Tip, User
@@ -123,7 +124,7 @@ def transition_tip(ctx: Context, tip_id: int, data: TransitionIn) -> SimpleNames
 # A transition reads and writes its tip with plain statements (services.plain_rows).
 _TIP = Tip.__table__
 _LOCK_TIP = select(_TIP).where(_TIP.c.id == bindparam("tip_id")).with_for_update()
-_UPDATE_TIP = _TIP.update().where(_TIP.c.id == bindparam("tip_id"))  # SET: the columns passed
+_UPDATE_TIP = Prepared(_TIP.update().where(_TIP.c.id == bindparam("tip_id")))  # SET: the columns passed
 
 
 def _locked_row(ctx: Context, tip_id: int) -> RowMapping:
@@ -138,7 +139,7 @@ def _locked_row(ctx: Context, tip_id: int) -> RowMapping:
 def _write_changes(ctx: Context, tip: SimpleNamespace, before: RowMapping) -> None:
     """Store the columns the transition changed; a copy the session holds is reloaded on next use."""
     changed = {name: getattr(tip, name) for name, value in before.items() if getattr(tip, name) != value}
-    ctx.session.connection().execute(_UPDATE_TIP, {"tip_id": tip.id, **changed})
+    _UPDATE_TIP.run(ctx.session.connection(), {"tip_id": tip.id, **changed})
     expire_held(ctx.session, Tip, [tip.id])
 
 
