@@ -38,7 +38,7 @@ def test_values_are_stored_as_core_stores_them(database):
     with database.write() as session:
         conn = session.connection()
         [(prepared_id,)] = INSERT.run(conn, given)
-        core_id = conn.execute(TABLE.insert().returning(TABLE.c.id), {**given, "key": "core"}).scalar_one()
+        conn.execute(TABLE.insert(), {**given, "key": "core"})
     with database.read() as session:  # the driver's own view of both rows: the same stored form
         raw = session.connection().exec_driver_sql("SELECT next_attempt_at, created_at, status, title "
                                                    "FROM outbox ORDER BY id").all()
