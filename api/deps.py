@@ -6,6 +6,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import bindparam, select
 
 from api.auth import SESSION_COOKIE
+from db.prepared import Prepared
 from domain.enums import Role
 from domain.models import User
 from services.context import Actor
@@ -27,21 +28,21 @@ def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -
     return request.cookies.get(SESSION_COOKIE)
 
 
-_USER = select(*User.__table__.c).where(User.__table__.c.id == bindparam("user_id"))
+_USER = Prepared(select(*User.__table__.c).where(User.__table__.c.id == bindparam("user_id")))
 
 
 async def optional_user(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> User | None:
     """The logged-in, active user whose token is of their current session epoch, or None, as a read-only
-    row of the user's columns. Async: one primary-key read on the event loop costs less than a hop to the
-    thread pool and back."""
+    row of the user's columns (no session or ORM object). Async: one primary-key read on the event loop
+    costs less than a hop to the thread pool and back."""
     token = _token(request, credentials)
     claims = request.app.state.tokens.claims(token) if token else None
     if claims is None:
         return None
-    with request.app.state.runtime.db.engine.connect() as conn:  # a plain row: no session or ORM object
-        user = conn.execute(_USER, {"user_id": claims[0]}).first()
+    found = _USER.read(request.app.state.runtime.db.engine, {"user_id": claims[0]})
+    user = found[0] if found else None
     return user if user is not None and user.active and user.session_epoch == claims[1] else None
 
 

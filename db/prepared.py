@@ -2,16 +2,16 @@
 
 Running a Core statement costs SQLAlchemy 20-40 µs of Python each time (cache key, parameter and result
 set-up), more than SQLite's own work, and a tip transition runs eight. A `Prepared` statement keeps what
-matters of SQLAlchemy: its SQL for the dialect, its type conversions (values are stored exactly as
-everywhere else), the session's transaction (same connection), its exception classes, and
-`before_cursor_execute` listeners. Rows come back as the driver's tuples, without type conversion: use it
-for statements that return plain values (ids, integers, text), not dates or JSON.
+matters of SQLAlchemy: its SQL for the dialect, its type conversions both ways (values are stored and read
+exactly as everywhere else), the session's transaction (same connection), its exception classes, and
+`before_cursor_execute` listeners. Rows come back as named tuples.
 """
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
@@ -24,6 +24,8 @@ class _Compiled:
     keys: tuple[str, ...] | None  # the driver's parameter names (named style), None when positional
     fixed: Mapping[str, Any]  # values written into the statement itself, e.g. `status == "open"`
     convert: Mapping[str, Callable[[Any], Any]]  # bind name -> its type's conversion for the driver
+    row: type  # a named tuple of the returned columns
+    read: tuple[Callable[[Any], Any] | None, ...]  # per returned column: its type's conversion, if any
 
     def parameters(self, params: Mapping[str, Any]) -> tuple | dict:
         values = [self._value(name, params) for name in self.names]
@@ -33,6 +35,12 @@ class _Compiled:
         value = params[name] if name in params else self.fixed[name]
         convert = self.convert.get(name)
         return value if convert is None else convert(value)
+
+    def rows(self, fetched: list[tuple]) -> list[tuple]:
+        if not any(self.read):
+            return [self.row._make(values) for values in fetched]
+        return [self.row._make(value if read is None else read(value) for read, value in zip(self.read, values))
+                for values in fetched]
 
 
 class Prepared:
@@ -44,9 +52,20 @@ class Prepared:
         self._compiled: dict[tuple, _Compiled] = {}
 
     def run(self, conn: Connection, params: Mapping[str, Any] = {}) -> list[tuple]:  # noqa: B006 - read only
-        """Execute once; the rows it returns (none for a statement without RETURNING)."""
+        """Execute once in the connection's transaction; the rows it returns (none without RETURNING)."""
         compiled = self._for(conn.dialect, tuple(params))
-        return _send(conn, compiled.sql, compiled.parameters(params), many=False)
+        return compiled.rows(_send(conn, compiled.sql, compiled.parameters(params), many=False))
+
+    def read(self, engine: Engine, params: Mapping[str, Any] = {}) -> list[tuple]:  # noqa: B006 - read only
+        """Run a read alone on a pooled connection: no transaction of ours to begin and end around it (the
+        statement is its own), and no statement listeners. For a request's one lookup, e.g. its user."""
+        compiled = self._for(engine.dialect, tuple(params))
+        dbapi_connection = engine.raw_connection()
+        try:
+            return compiled.rows(_on_cursor(dbapi_connection.cursor(), engine.dialect, compiled.sql,
+                                            compiled.parameters(params), many=False))
+        finally:
+            dbapi_connection.close()  # back to the pool, which ends the driver's transaction
 
     def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute once per row (all with the same keys), in the driver's executemany."""
@@ -68,25 +87,32 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
     escaped = compiled.escaped_bind_names or {}
     binds = compiled.binds
     convert = {name: binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names}
+    returned = list(getattr(statement, "exported_columns", ()))
     return _Compiled(
         sql=compiled.string, names=names,
         keys=None if compiled.positional else tuple(escaped.get(name, name) for name in names),
         fixed={name: bind.effective_value for name, bind in binds.items() if not bind.required},
         convert={name: function for name, function in convert.items() if function is not None},
+        row=namedtuple("Row", [column.key for column in returned], rename=True),
+        read=tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in returned),
     )
 
 
 def _send(conn: Connection, sql: str, parameters, *, many: bool) -> list[tuple]:
-    listeners = conn.dispatch.before_cursor_execute
-    dbapi = conn.dialect.loaded_dbapi
     cursor = conn.connection.cursor()
+    listeners = conn.dispatch.before_cursor_execute
+    if listeners:  # e.g. a test counting statements
+        for listener in listeners:
+            listener(conn, cursor, sql, parameters, None, many)
+    return _on_cursor(cursor, conn.dialect, sql, parameters, many=many)
+
+
+def _on_cursor(cursor, dialect: Dialect, sql: str, parameters, *, many: bool) -> list[tuple]:
+    dbapi = dialect.loaded_dbapi
     try:
-        if listeners:  # e.g. a test counting statements
-            for listener in listeners:
-                listener(conn, cursor, sql, parameters, None, many)
         (cursor.executemany if many else cursor.execute)(sql, parameters)
         return [] if cursor.description is None else cursor.fetchall()
     except dbapi.Error as error:  # the same exception classes as a Core statement raises
-        raise DBAPIError.instance(sql, parameters, error, dbapi.Error, dialect=conn.dialect) from error
+        raise DBAPIError.instance(sql, parameters, error, dbapi.Error, dialect=dialect) from error
     finally:
         cursor.close()

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import Row, RowMapping, bindparam
+from sqlalchemy import Row, bindparam
 from sqlmodel import select
 
 from db.prepared import Prepared
@@ -123,20 +123,20 @@ def transition_tip(ctx: Context, tip_id: int, data: TransitionIn) -> SimpleNames
 
 # A transition reads and writes its tip with plain statements (services.plain_rows).
 _TIP = Tip.__table__
-_LOCK_TIP = select(_TIP).where(_TIP.c.id == bindparam("tip_id")).with_for_update()
+_LOCK_TIP = Prepared(select(_TIP).where(_TIP.c.id == bindparam("tip_id")).with_for_update())
 _UPDATE_TIP = Prepared(_TIP.update().where(_TIP.c.id == bindparam("tip_id")))  # SET: the columns passed
 
 
-def _locked_row(ctx: Context, tip_id: int) -> RowMapping:
+def _locked_row(ctx: Context, tip_id: int) -> dict:
     """The tip's stored values, the row locked until commit on PostgreSQL (SQLite serializes writers)."""
     flush_pending(ctx.session, Tip)
-    row = ctx.session.connection().execute(_LOCK_TIP, {"tip_id": tip_id}).mappings().first()
-    if row is None:
+    found = _LOCK_TIP.run(ctx.session.connection(), {"tip_id": tip_id})
+    if not found:
         raise NotFound(f"举报 {tip_id} 不存在")
-    return row
+    return found[0]._asdict()
 
 
-def _write_changes(ctx: Context, tip: SimpleNamespace, before: RowMapping) -> None:
+def _write_changes(ctx: Context, tip: SimpleNamespace, before: dict) -> None:
     """Store the columns the transition changed; a copy the session holds is reloaded on next use."""
     changed = {name: getattr(tip, name) for name, value in before.items() if getattr(tip, name) != value}
     _UPDATE_TIP.run(ctx.session.connection(), {"tip_id": tip.id, **changed})

@@ -95,3 +95,17 @@ def test_statement_listeners_see_prepared_statements(database):
 def test_a_column_left_to_a_python_default_is_refused(database):
     with pytest.raises(ValueError, match="pass every column's value"), database.write() as session:
         INSERT.run(session.connection(), {k: v for k, v in values("d").items() if k != "created_at"})
+
+
+def test_rows_come_back_converted_as_core_reads_them(database):
+    by_id = Prepared(select(TABLE).where(TABLE.c.id == bindparam("row_id")))
+    with database.write() as session:
+        [(row_id,)] = INSERT.run(session.connection(), values("typed", next_attempt_at=AT_SHANGHAI))
+        [in_transaction] = by_id.run(session.connection(), {"row_id": row_id})
+    [alone] = by_id.read(database.engine, {"row_id": row_id})
+    with database.read() as session:
+        core = session.connection().execute(select(TABLE).where(TABLE.c.id == row_id)).one()
+    assert in_transaction == alone == tuple(core)
+    assert alone.next_attempt_at == AT and alone.next_attempt_at.tzinfo is not None
+    assert alone._asdict() == dict(core._mapping)
+    assert by_id.read(database.engine, {"row_id": row_id + 1}) == []
