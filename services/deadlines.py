@@ -44,7 +44,7 @@ def _schedule(deadline, steps: list[PlannedStep], done: set[str]) -> None:
 
 # Transitions open and close clocks with plain statements on the session's connection (services.plain_rows).
 _TABLE = Deadline.__table__
-_INSERT = _TABLE.insert().returning(*_TABLE.c)
+_INSERT = Prepared(_TABLE.insert().returning(*_TABLE.c))
 _INSERT_MANY = Prepared(_TABLE.insert())
 
 
@@ -72,7 +72,8 @@ def start_deadlines(ctx: Context, *, subject_type: str, subject_id: int, kinds: 
 
 def _insert(ctx: Context, **values) -> Row:
     """Write an open deadline (see `_values`); returns the row as stored."""
-    return ctx.session.connection().execute(_INSERT, _values(ctx, **values)).one()
+    [row] = _INSERT.run(ctx.session.connection(), _values(ctx, **values))
+    return row
 
 
 def _values(ctx: Context, *, subject_type: str, subject_id: int, kind: str, unit: Unit, amount: int,

@@ -1,28 +1,31 @@
 """Per-year number sequences, gap-free within a committed transaction."""
 import zlib
 
-from sqlalchemy import text
+from sqlalchemy import Integer, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from db.prepared import Prepared
 from domain.models import Sequence
 
-_BUMP = text("UPDATE number_sequence SET last = last + 1 WHERE key = :key AND year = :year RETURNING last")
+_BUMP = Prepared(text("UPDATE number_sequence SET last = last + 1 WHERE key = :key AND year = :year RETURNING last")
+                 .columns(last=Integer))
 _QUEUE = text("SELECT pg_advisory_xact_lock(:lock_id)")
 
 
 def next_number(session: Session, *, key: str, year: int) -> int:
     """Take the next number of sequence (key, year); the row update locks it until commit."""
     _queue_in_arrival_order(session, key, year)
-    value = session.connection().execute(_BUMP, {"key": key, "year": year}).scalar()
-    if value is not None:
-        return value
+    bumped = _BUMP.run(session.connection(), {"key": key, "year": year})
+    if bumped:
+        return bumped[0].last
     try:
         with session.begin_nested():
             session.add(Sequence(key=key, year=year, last=1))
         return 1
     except IntegrityError:  # another transaction created it first (PostgreSQL)
-        return session.execute(_BUMP, {"key": key, "year": year}).scalar_one()
+        [(value,)] = _BUMP.run(session.connection(), {"key": key, "year": year})
+        return value
 
 
 def _queue_in_arrival_order(session: Session, key: str, year: int) -> None:

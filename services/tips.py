@@ -54,9 +54,9 @@ class Registration:
     deadlines: list[Row]  # the clocks registration started
 
 
-_INSERT_TIP = Tip.__table__.insert().returning(Tip.__table__.c.id)
-_INSERT_IDENTITY = ReporterIdentity.__table__.insert()
-_INSTITUTION_NAME = select(Institution.name).where(Institution.id == bindparam("institution_id"))
+_INSERT_TIP = Prepared(Tip.__table__.insert().returning(Tip.__table__.c.id))
+_INSERT_IDENTITY = Prepared(ReporterIdentity.__table__.insert())
+_INSTITUTION_NAME = Prepared(select(Institution.name).where(Institution.id == bindparam("institution_id")))
 _EARLIER_SUBMISSION = select(Tip.id, Tip.number).where(Tip.intake_key == bindparam("intake_key"))
 
 
@@ -68,8 +68,8 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
     locator, sealed_code = seal_receipt_code(code) if code else (None, None)
     sealed_reporter = seal(data.reporter.model_dump()) if data.reporter is not None else None
     conn = ctx.session.connection()
-    institution_name = conn.execute(_INSTITUTION_NAME, {"institution_id": data.institution_id}).scalar()
-    if institution_name is None:
+    institution = _INSTITUTION_NAME.run(conn, {"institution_id": data.institution_id})
+    if not institution:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
     _refuse_resubmission(ctx, data.intake_key)
     ctx.calendar  # noqa: B018 - read now: from the number on, other registrations wait until commit
@@ -82,13 +82,13 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
         registered_by=ctx.actor.id, intake_key=data.intake_key,
     )
     # Written with plain statements (no unit of work to run); `tip` stays a copy outside the session.
-    tip.id = conn.execute(_INSERT_TIP, tip.model_dump(exclude={"id"})).scalar_one()
+    [(tip.id,)] = _INSERT_TIP.run(conn, tip.model_dump(exclude={"id"}))
     if sealed_reporter is not None:
-        conn.execute(_INSERT_IDENTITY, {"tip_id": tip.id, "sealed": sealed_reporter})
+        _INSERT_IDENTITY.run(conn, {"tip_id": tip.id, "sealed": sealed_reporter})
     audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action="register", to_state=tip.status,
                  detail={"channel": tip.channel, "anonymous": tip.anonymous})
     filing = start_deadline(ctx, subject_type=SUBJECT, subject_id=tip.id, kind="filing_decision")
-    return Registration(tip, code, institution_name, [filing])
+    return Registration(tip, code, institution[0].name, [filing])
 
 
 def _refuse_resubmission(ctx: Context, intake_key: str | None) -> None:

@@ -47,10 +47,11 @@ def list_tips(
 
 @router.post("", response_model=TipRegistered, status_code=201)
 def create_tip(body: TipCreate, actor: Actor = Depends(office), runtime: Runtime = Depends(get_runtime)):
-    with runtime.write(actor) as ctx:  # the answer comes from what registration wrote: no read back
+    with runtime.write(actor) as ctx:
         registration = register_tip(ctx, body)
-        return model_response(TipRegistered(tip=q.registered_view(ctx, registration),
-                                            receipt_code=registration.receipt_code), status_code=201)
+    # Built after commit, so other writers need not wait for it, from what registration wrote: no read back.
+    return model_response(TipRegistered(tip=q.registered_view(ctx, registration),
+                                        receipt_code=registration.receipt_code), status_code=201)
 
 
 @router.get("/{tip_id}", response_model=TipPublic)
