@@ -32,7 +32,10 @@ def get_calendar(session: Session) -> WorkCalendar:
     their stored text, so a year replaced within the same second, or another database, is never stale;
     the text is parsed only when it changed)."""
     global _cache
-    key = tuple(_SCHEDULES.run(session.connection()))
+    if session.in_transaction():  # e.g. a year just stored by this transaction
+        key = tuple(_SCHEDULES.run(session.connection()))
+    else:  # not begun: read alone, so a SQLite writer does not take its lock for this
+        key = tuple(_SCHEDULES.read(session.get_bind().engine))
     with _cache_lock:
         if _cache is not None and _cache[0] == key:
             return _cache[1]

@@ -41,6 +41,11 @@ class Context:
         if self.now.tzinfo is None:
             raise ValueError("Context.now must be aware")
 
+    def read_alone(self, statement, params: dict) -> list[tuple]:
+        """Run a prepared read (db.prepared) outside this use case's transaction: reference data a writer
+        checks before its first statement, so the SQLite writer lock is not held meanwhile."""
+        return statement.read(self.session.get_bind().engine, params)
+
     @property
     def calendar(self) -> WorkCalendar:
         """The working-day calendar with the loaded years, read on first use only."""

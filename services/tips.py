@@ -63,25 +63,20 @@ _EARLIER_SUBMISSION = select(Tip.id, Tip.number).where(Tip.intake_key == bindpar
 def register_tip(ctx: Context, data: TipCreate) -> Registration:
     """登记举报线索."""
     require_role(ctx, REGISTER_ROLES, action="登记举报")
-    # Hashing and sealing come before the first statement, so the SQLite writer lock is not held meanwhile.
+    # Everything but the writes comes before the first statement of the transaction (hashing, sealing, the
+    # reference reads), so the SQLite writer lock, taken there, is not held meanwhile.
     code = new_receipt_code() if data.anonymous else None
-    locator, sealed_code = seal_receipt_code(code) if code else (None, None)
+    tip = _new_tip(ctx, data, *(seal_receipt_code(code) if code else (None, None)))
     sealed_reporter = seal(data.reporter.model_dump()) if data.reporter is not None else None
-    conn = ctx.session.connection()
-    institution = _INSTITUTION_NAME.run(conn, {"institution_id": data.institution_id})
+    institution = ctx.read_alone(_INSTITUTION_NAME, {"institution_id": data.institution_id})
     if not institution:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
-    _refuse_resubmission(ctx, data.intake_key)
-    ctx.calendar  # noqa: B018 - read now: from the number on, other registrations wait until commit
+    ctx.calendar  # noqa: B018 - read alone now, for the clock started below
+    _refuse_resubmission(ctx, data.intake_key)  # in the transaction: from here other registrations wait
     year = ctx.now.astimezone(SHANGHAI).year
-    tip = Tip(
-        number=f"JB{year}-{next_number(ctx.session, key='tip', year=year):05d}",
-        channel=data.channel, institution_id=data.institution_id, facts=data.facts,
-        amount_involved=data.amount_involved, evidence=list(data.evidence), anonymous=data.anonymous,
-        receipt_locator=locator, receipt_hash=sealed_code, registered_at=ctx.now,
-        registered_by=ctx.actor.id, intake_key=data.intake_key,
-    )
+    tip.number = f"JB{year}-{next_number(ctx.session, key='tip', year=year):05d}"
     # Written with plain statements (no unit of work to run); `tip` stays a copy outside the session.
+    conn = ctx.session.connection()
     [(tip.id,)] = _INSERT_TIP.run(conn, tip.model_dump(exclude={"id"}))
     if sealed_reporter is not None:
         _INSERT_IDENTITY.run(conn, {"tip_id": tip.id, "sealed": sealed_reporter})
@@ -89,6 +84,14 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
                  detail={"channel": tip.channel, "anonymous": tip.anonymous})
     filing = start_deadline(ctx, subject_type=SUBJECT, subject_id=tip.id, kind="filing_decision")
     return Registration(tip, code, institution[0].name, [filing])
+
+
+def _new_tip(ctx: Context, data: TipCreate, locator: str | None, sealed_code: str | None) -> Tip:
+    """The tip to register, all but its number (taken inside the transaction)."""
+    return Tip(number="", channel=data.channel, institution_id=data.institution_id, facts=data.facts,
+               amount_involved=data.amount_involved, evidence=list(data.evidence), anonymous=data.anonymous,
+               receipt_locator=locator, receipt_hash=sealed_code, registered_at=ctx.now,
+               registered_by=ctx.actor.id, intake_key=data.intake_key)
 
 
 def _refuse_resubmission(ctx: Context, intake_key: str | None) -> None:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlmodel import select as orm_select
 
+from db.prepared import Prepared
 from domain.enums import OutboxStatus
 from domain.models import Deadline, Outbox, Tip
 from services import audit, subjects
@@ -53,7 +54,7 @@ def test_statements_per_intake_and_transition_do_not_grow_with_stored_rows(runti
     for _ in range(25):
         register_and_accept(runtime, users)
     assert register_and_accept(runtime, users) == first
-    assert first[0] <= 12 and first[1] <= 14  # today 10 and 11-12 (BEGIN included): a regression shows here
+    assert first[0] <= 10 and first[1] <= 13  # today 8 and 11, BEGIN included: a regression shows here
 
 
 def queued_reminder(runtime, deadline_id: int | None, key: str) -> int:
@@ -307,14 +308,23 @@ def test_prefetch_loads_each_subject_once_in_chunks(runtime, users, monkeypatch)
     assert sorted(tip.id for tip in loaded) == tips and len(selects) == 3  # 7 tips: chunks of 3, 3, 1
 
 
-def test_registration_reads_the_calendar_before_it_takes_the_number(runtime, users):
-    """From the number on, other registrations wait (gap-free numbers), so reads come first."""
+def test_registration_reads_reference_data_before_its_transaction(runtime, users, monkeypatch):
+    """From its transaction's first statement on, other registrations wait (SQLite's writer lock, gap-free
+    numbers), so the calendar and the institution are read before, each alone on a pooled connection."""
     register(runtime, users["desk"])  # the year's sequence exists
-    with counted(runtime) as statements:
+    read_alone = Prepared.read
+
+    def noted(statement, engine, params={}):
+        sent.append(("alone: " + str(statement.statement), params))
+        return read_alone(statement, engine, params)
+
+    monkeypatch.setattr(Prepared, "read", noted)
+    with counted(runtime) as sent:
         register(runtime, users["desk"])
-    first = {table: next(i for i, (sql, _) in enumerate(statements) if table in sql)
-             for table in ("holiday_year", "number_sequence")}
-    assert first["holiday_year"] < first["number_sequence"]
+    alone = [i for i, (sql, _) in enumerate(sent) if sql.startswith("alone: ")]
+    assert alone == [0, 1] and "institution" in sent[0][0] and "holiday_year" in sent[1][0]
+    assert all(table not in sql for sql, _ in sent[2:] for table in ("holiday_year", "FROM institution"))
+    assert any("number_sequence" in sql for sql, _ in sent[2:])
 
 
 def test_the_sweep_writes_each_deadline_in_one_flush(runtime, users, clock):
