@@ -17,15 +17,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Compiled:
     sql: str
     names: tuple[str, ...]  # bind names, in the driver's order (qmark style) or as its keys (named style)
     keys: tuple[str, ...] | None  # the driver's parameter names (named style), None when positional
     fixed: Mapping[str, Any]  # values written into the statement itself, e.g. `status == "open"`
     convert: Mapping[str, Callable[[Any], Any]]  # bind name -> its type's conversion for the driver
+    dialect: Dialect
     row: type  # a named tuple of the returned columns
-    read: tuple[Callable[[Any], Any] | None, ...]  # per returned column: its type's conversion, if any
+    returned: tuple  # the returned columns, whose types convert what the driver gives
+    read: tuple[Callable[[Any], Any] | None, ...] | None = None  # per column, once the driver has described it
 
     def parameters(self, params: Mapping[str, Any]) -> tuple | dict:
         values = [self._value(name, params) for name in self.names]
@@ -36,7 +38,10 @@ class _Compiled:
         convert = self.convert.get(name)
         return value if convert is None else convert(value)
 
-    def rows(self, fetched: list[tuple]) -> list[tuple]:
+    def rows(self, fetched: list[tuple], description) -> list[tuple]:
+        if self.read is None:  # some conversions depend on the driver's type code (PostgreSQL numerics)
+            self.read = tuple(column.type.dialect_impl(self.dialect).result_processor(self.dialect, described[1])
+                              for column, described in zip(self.returned, description or ()))
         if not any(self.read):
             return [self.row._make(values) for values in fetched]
         return [self.row._make(value if read is None else read(value) for read, value in zip(self.read, values))
@@ -54,7 +59,7 @@ class Prepared:
     def run(self, conn: Connection, params: Mapping[str, Any] = {}) -> list[tuple]:  # noqa: B006 - read only
         """Execute once in the connection's transaction; the rows it returns (none without RETURNING)."""
         compiled = self._for(conn.dialect, tuple(params))
-        return compiled.rows(_send(conn, compiled.sql, compiled.parameters(params), many=False))
+        return compiled.rows(*_send(conn, compiled.sql, compiled.parameters(params), many=False))
 
     def read(self, engine: Engine, params: Mapping[str, Any] = {}) -> list[tuple]:  # noqa: B006 - read only
         """Run a read alone on a pooled connection: no transaction of ours to begin and end around it (the
@@ -62,8 +67,8 @@ class Prepared:
         compiled = self._for(engine.dialect, tuple(params))
         dbapi_connection = engine.raw_connection()
         try:
-            return compiled.rows(_on_cursor(dbapi_connection.cursor(), engine.dialect, compiled.sql,
-                                            compiled.parameters(params), many=False))
+            return compiled.rows(*_on_cursor(dbapi_connection.cursor(), engine.dialect, compiled.sql,
+                                             compiled.parameters(params), many=False))
         finally:
             dbapi_connection.close()  # back to the pool, which ends the driver's transaction
 
@@ -87,18 +92,17 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
     escaped = compiled.escaped_bind_names or {}
     binds = compiled.binds
     convert = {name: binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names}
-    returned = list(getattr(statement, "exported_columns", ()))
+    returned = tuple(getattr(statement, "exported_columns", ()))
     return _Compiled(
         sql=compiled.string, names=names,
         keys=None if compiled.positional else tuple(escaped.get(name, name) for name in names),
         fixed={name: bind.effective_value for name, bind in binds.items() if not bind.required},
-        convert={name: function for name, function in convert.items() if function is not None},
-        row=namedtuple("Row", [column.key for column in returned], rename=True),
-        read=tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in returned),
+        convert={name: function for name, function in convert.items() if function is not None}, dialect=dialect,
+        row=namedtuple("Row", [column.key for column in returned], rename=True), returned=returned,
     )
 
 
-def _send(conn: Connection, sql: str, parameters, *, many: bool) -> list[tuple]:
+def _send(conn: Connection, sql: str, parameters, *, many: bool) -> tuple[list[tuple], tuple | None]:
     cursor = conn.connection.cursor()
     listeners = conn.dispatch.before_cursor_execute
     if listeners:  # e.g. a test counting statements
@@ -107,11 +111,12 @@ def _send(conn: Connection, sql: str, parameters, *, many: bool) -> list[tuple]:
     return _on_cursor(cursor, conn.dialect, sql, parameters, many=many)
 
 
-def _on_cursor(cursor, dialect: Dialect, sql: str, parameters, *, many: bool) -> list[tuple]:
+def _on_cursor(cursor, dialect: Dialect, sql: str, parameters, *, many: bool) -> tuple[list[tuple], tuple | None]:
+    """The rows fetched and the driver's description of their columns (None: the statement returns none)."""
     dbapi = dialect.loaded_dbapi
     try:
         (cursor.executemany if many else cursor.execute)(sql, parameters)
-        return [] if cursor.description is None else cursor.fetchall()
+        return ([] if cursor.description is None else cursor.fetchall()), cursor.description
     except dbapi.Error as error:  # the same exception classes as a Core statement raises
         raise DBAPIError.instance(sql, parameters, error, dbapi.Error, dialect=dialect) from error
     finally:

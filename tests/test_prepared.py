@@ -1,9 +1,10 @@
 """Prepared statements store what Core would, share the session's transaction, raise Core's exceptions and
 are seen by statement listeners, on each backend."""
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import Numeric, bindparam, cast, event, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from db.prepared import Prepared
@@ -109,3 +110,12 @@ def test_rows_come_back_converted_as_core_reads_them(database):
     assert alone.next_attempt_at == AT and alone.next_attempt_at.tzinfo is not None
     assert alone._asdict() == dict(core._mapping)
     assert by_id.read(database.engine, {"row_id": row_id + 1}) == []
+
+
+def test_conversions_that_depend_on_the_driver_type_code(database):
+    """PostgreSQL's numeric conversion is chosen by the column's type code, known once the driver answers."""
+    amount = Prepared(select(cast(literal("12.50"), Numeric(12, 2)).label("amount")))
+    for _ in range(2):  # the first answer fixes the conversions; the second reuses them
+        assert amount.read(database.engine) == [(Decimal("12.50"),)]
+        with database.write() as session:
+            assert amount.run(session.connection())[0].amount == Decimal("12.50")
