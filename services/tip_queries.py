@@ -98,13 +98,16 @@ def allowed_events_for(tip: Tip, actor: Actor, policy: Policy) -> list[str]:
     return [e for e in enabled if actor.role in EVENT_ROLES[e]]
 
 
+_SHOWN = [name for name in Tip.model_fields  # a Tip, or a registration's plain copy
+          if name not in {"receipt_hash", "receipt_locator", "registered_by", "decision_notified_at", "closed_at"}]
+
+
 def tip_public(
     tip: Tip, *, institution_name: str, deadlines: list[Deadline], actor: Actor, policy: Policy,
     calendar: WorkCalendar, now: datetime,
 ) -> TipPublic:
     """The tip as API and pages show it (never with the reporter's identity)."""
-    data = tip.model_dump(exclude={"receipt_hash", "receipt_locator", "registered_by", "decision_notified_at",
-                                   "closed_at"})
+    data = {name: getattr(tip, name) for name in _SHOWN}
     return TipPublic(
         **data, status_label=STATE_LABELS[tip.status], institution_name=institution_name,
         deadlines=[deadline_public(d, policy=policy, calendar=calendar, now=now) for d in deadlines],

@@ -18,7 +18,7 @@ from services.deadlines import extend_deadline, open_deadlines, start_deadline
 from services.errors import AlreadySubmitted, InvalidInput, NotFound
 from services.lifecycle import apply_clocks, check_version, move
 from services.numbers import next_number
-from services.plain_rows import expire_held, flush_pending
+from services.plain_rows import expire_held, flush_pending, new_row
 from services.receipts import new_receipt_code, seal_receipt_code
 from states.tip import EVENT_LABELS, EVENT_ROLES, STATE_LABELS, TipMachine
 
@@ -48,7 +48,7 @@ STOPS: dict[str, set[str]] = {
 class Registration:
     """A registered tip with what its answer shows, so the answer needs no second read."""
 
-    tip: Tip  # as written: a copy, not attached to the session
+    tip: SimpleNamespace  # the tip's columns as written (services.plain_rows.new_row), not attached to the session
     receipt_code: str | None  # an anonymous reporter's, shown once
     institution_name: str
     deadlines: list[Row]  # the clocks registration started
@@ -77,7 +77,7 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
     tip.number = f"JB{year}-{next_number(ctx.session, key='tip', year=year):05d}"
     # Written with plain statements (no unit of work to run); `tip` stays a copy outside the session.
     conn = ctx.session.connection()
-    [(tip.id,)] = _INSERT_TIP.run(conn, tip.model_dump(exclude={"id"}))
+    [(tip.id,)] = _INSERT_TIP.run(conn, {name: value for name, value in vars(tip).items() if name != "id"})
     if sealed_reporter is not None:
         _INSERT_IDENTITY.run(conn, {"tip_id": tip.id, "sealed": sealed_reporter})
     audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action="register", to_state=tip.status,
@@ -86,12 +86,12 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
     return Registration(tip, code, institution[0].name, [filing])
 
 
-def _new_tip(ctx: Context, data: TipCreate, locator: str | None, sealed_code: str | None) -> Tip:
+def _new_tip(ctx: Context, data: TipCreate, locator: str | None, sealed_code: str | None) -> SimpleNamespace:
     """The tip to register, all but its number (taken inside the transaction)."""
-    return Tip(number="", channel=data.channel, institution_id=data.institution_id, facts=data.facts,
-               amount_involved=data.amount_involved, evidence=list(data.evidence), anonymous=data.anonymous,
-               receipt_locator=locator, receipt_hash=sealed_code, registered_at=ctx.now,
-               registered_by=ctx.actor.id, intake_key=data.intake_key)
+    return new_row(Tip, number="", channel=data.channel, institution_id=data.institution_id, facts=data.facts,
+                   amount_involved=data.amount_involved, evidence=list(data.evidence), anonymous=data.anonymous,
+                   receipt_locator=locator, receipt_hash=sealed_code, registered_at=ctx.now,
+                   registered_by=ctx.actor.id, intake_key=data.intake_key)
 
 
 def _refuse_resubmission(ctx: Context, intake_key: str | None) -> None:
