@@ -117,10 +117,14 @@ def summarize(runs: list[tuple[float, list[float]]]) -> dict:
             "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1)}
 
 
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        kb = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-    return round(kb / 1024, 1)
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process, or None once it has exited (a zombie has none; a reaped one is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            kb = next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), None)
+    except FileNotFoundError:
+        return None
+    return None if kb is None else round(kb / 1024, 1)
 
 
 def cpu_seconds(pid: int) -> float:

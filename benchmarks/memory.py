@@ -46,7 +46,8 @@ def main() -> dict:
             except httpx.HTTPError:
                 time.sleep(0.5)
         time.sleep(20)  # let the served flows settle
-        processes = {f"{pid} {_name(pid)}": rss_mb(pid) for pid in tree(process.pid)}
+        resident = {pid: rss_mb(pid) for pid in tree(process.pid)}  # a flow run may end meanwhile
+        processes = {f"{pid} {_name(pid)}": mb for pid, mb in resident.items() if mb is not None}
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlmodel import select
 
 from domain.enums import Channel, Finding, InstitutionKind, Role
-from domain.models import Department, Institution, User
+from domain.models import Department, Institution, Tip, User
 from domain.schemas import ReporterIn, TipCreate, TransitionIn
 from services.context import Actor
 from services.runtime import Runtime
@@ -137,7 +137,7 @@ def _demo_tips(runtime: Runtime, users: dict[str, User]) -> None:
     for index, actor, event, extra in steps:
         tip = tips[index]
         with runtime.write(actor) as ctx:
-            current = ctx.session.get(type(tip), tip.id)
+            current = ctx.session.get(Tip, tip.id)
             transition_tip(ctx, tip.id, TransitionIn(event=event, expected_version=current.version,
                                                      reason="演示数据", **extra))
 
