@@ -1,5 +1,6 @@
 """Small builders shared by service-level tests."""
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlmodel import select
 
@@ -17,14 +18,14 @@ def actor(user: User) -> Actor:
     return Actor(user.id, user.display_name, Role(user.role), user.department_id)
 
 
-def register(runtime: Runtime, clerk: User, *, anonymous: bool = False, institution_id: int = 1) -> Tip:
+def register(runtime: Runtime, clerk: User, *, anonymous: bool = False, institution_id: int = 1) -> SimpleNamespace:
     data = TipCreate(channel=Channel.PHONE, institution_id=institution_id, facts="挂床住院，虚构住院天数骗取医保基金",
                      amount_involved=Decimal("5000"), anonymous=anonymous, reporter=None if anonymous else REPORTER)
     with runtime.write(actor(clerk)) as ctx:
         return register_tip(ctx, data).tip
 
 
-def send(runtime: Runtime, user: User, tip_id: int, event: str, **extra) -> Tip:
+def send(runtime: Runtime, user: User, tip_id: int, event: str, **extra) -> SimpleNamespace:
     with runtime.write(actor(user)) as ctx:
         version = ctx.session.exec(select(Tip.version).where(Tip.id == tip_id)).one()
         return transition_tip(ctx, tip_id, TransitionIn(event=event, expected_version=version, **extra))
