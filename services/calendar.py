@@ -17,7 +17,7 @@ from domain.models import HolidayYear
 from domain.policy import Policy
 from services import audit
 from services.authz import require_role
-from services.context import Context
+from services.context import Context, read_first
 from services.deadlines import recompute_provisional
 
 _cache_lock = threading.Lock()
@@ -32,10 +32,7 @@ def get_calendar(session: Session) -> WorkCalendar:
     their stored text, so a year replaced within the same second, or another database, is never stale;
     the text is parsed only when it changed)."""
     global _cache
-    if session.in_transaction():  # e.g. a year just stored by this transaction
-        key = tuple(_SCHEDULES.run(session.connection()))
-    else:  # not begun: read alone, so a SQLite writer does not take its lock for this
-        key = tuple(_SCHEDULES.read(session.get_bind().engine))
+    key = tuple(read_first(session, _SCHEDULES, {}))  # in a begun transaction: sees the years it stored
     with _cache_lock:
         if _cache is not None and _cache[0] == key:
             return _cache[1]

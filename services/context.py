@@ -9,6 +9,17 @@ from domain.enums import Role
 from domain.policy import Policy
 
 
+def read_first(session: Session, statement, params: dict) -> list[tuple]:
+    """A prepared read (db.prepared) a use case does before its first write. On SQLite, while the session's
+    transaction has not begun, it runs alone on a pooled connection, so the writer lock (taken at the
+    transaction's first statement) is not held meanwhile. Elsewhere it runs in the transaction: PostgreSQL
+    has no such lock, and a second connection per use case could exhaust its pool (threads > pool size)."""
+    engine = session.get_bind().engine
+    if engine.dialect.name == "sqlite" and not session.in_transaction():
+        return statement.read(engine, params)
+    return statement.run(session.connection(), params)
+
+
 @dataclass(frozen=True)
 class Actor:
     """The person (or the system) performing a use case."""
@@ -41,10 +52,9 @@ class Context:
         if self.now.tzinfo is None:
             raise ValueError("Context.now must be aware")
 
-    def read_alone(self, statement, params: dict) -> list[tuple]:
-        """Run a prepared read (db.prepared) outside this use case's transaction: reference data a writer
-        checks before its first statement, so the SQLite writer lock is not held meanwhile."""
-        return statement.read(self.session.get_bind().engine, params)
+    def read_first(self, statement, params: dict) -> list[tuple]:
+        """A prepared read (db.prepared) of reference data, before this use case writes (read_first)."""
+        return read_first(self.session, statement, params)
 
     @property
     def calendar(self) -> WorkCalendar:

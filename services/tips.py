@@ -68,10 +68,10 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
     code = new_receipt_code() if data.anonymous else None
     tip = _new_tip(ctx, data, *(seal_receipt_code(code) if code else (None, None)))
     sealed_reporter = seal(data.reporter.model_dump()) if data.reporter is not None else None
-    institution = ctx.read_alone(_INSTITUTION_NAME, {"institution_id": data.institution_id})
+    institution = ctx.read_first(_INSTITUTION_NAME, {"institution_id": data.institution_id})
     if not institution:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
-    ctx.calendar  # noqa: B018 - read alone now, for the clock started below
+    ctx.calendar  # noqa: B018 - read first (services.context.read_first), for the clock started below
     _refuse_resubmission(ctx, data.intake_key)  # in the transaction: from here other registrations wait
     year = ctx.now.astimezone(SHANGHAI).year
     tip.number = f"JB{year}-{next_number(ctx.session, key='tip', year=year):05d}"
