@@ -53,7 +53,7 @@ class Context:
             raise ValueError("Context.now must be aware")
 
     def read_first(self, statement, params: dict) -> list[tuple]:
-        """A prepared read (db.prepared) of reference data, before this use case writes (read_first)."""
+        """A prepared read (db.prepared) of reference data before this use case writes: see `read_first`."""
         return read_first(self.session, statement, params)
 
     @property
