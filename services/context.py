@@ -52,10 +52,6 @@ class Context:
         if self.now.tzinfo is None:
             raise ValueError("Context.now must be aware")
 
-    def read_first(self, statement, params: dict) -> list[tuple]:
-        """A prepared read (db.prepared) of reference data before this use case writes: see `read_first`."""
-        return read_first(self.session, statement, params)
-
     @property
     def calendar(self) -> WorkCalendar:
         """The working-day calendar with the loaded years, read on first use only."""

@@ -13,7 +13,7 @@ from domain.schemas import DuplicateLinkIn, TipCreate, TransitionIn
 from domain.sealing import seal
 from services import audit
 from services.authz import require_role
-from services.context import Context
+from services.context import Context, read_first
 from services.deadlines import extend_deadline, open_deadlines, start_deadline
 from services.errors import AlreadySubmitted, InvalidInput, NotFound
 from services.lifecycle import apply_clocks, check_version, move
@@ -68,7 +68,7 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
     code = new_receipt_code() if data.anonymous else None
     tip = _new_tip(ctx, data, *(seal_receipt_code(code) if code else (None, None)))
     sealed_reporter = seal(data.reporter.model_dump()) if data.reporter is not None else None
-    institution = ctx.read_first(_INSTITUTION_NAME, {"institution_id": data.institution_id})
+    institution = read_first(ctx.session, _INSTITUTION_NAME, {"institution_id": data.institution_id})
     if not institution:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
     ctx.calendar  # noqa: B018 - read first (services.context.read_first), for the clock started below
