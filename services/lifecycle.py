@@ -7,7 +7,7 @@ from domain.enums import DeadlineStatus
 from services.context import Context
 from services.deadlines import close_deadlines, start_deadlines
 from services.errors import StaleVersion, TransitionRefused
-from states.binding import bound
+from states.binding import bound, enabled_events
 
 
 def check_version(row, expected: int) -> None:
@@ -21,8 +21,9 @@ def moving(row, machine_class, event: str, *, state_labels: dict, event_labels: 
     """Take `event` on `row` (its `status`): refused unless its machine allows the event now, naming the events
     it allows. The block checks what else the event needs (fields, turns, budgets) and may refuse too; then
     the row takes the event's state. Yields the machine, a thread's machine bound to a copy of the row."""
+    allowed = enabled_events(machine_class, row, **options)
+    ensure_allowed(allowed, row.status, event, state_labels=state_labels, event_labels=event_labels)
     with bound(machine_class, row, **options) as machine:
-        ensure_allowed(machine, row.status, event, state_labels=state_labels, event_labels=event_labels)
         yield machine
         machine.send(event)
         row.status = machine.current_state_value
@@ -34,9 +35,8 @@ def move(row, machine_class, event: str, **labels_and_options) -> None:
         pass
 
 
-def ensure_allowed(machine, state: str, event: str, *, state_labels: dict, event_labels: dict) -> None:
-    """Refuse an event the machine cannot take now, naming the ones it can."""
-    allowed = [e.id for e in machine.enabled_events()]
+def ensure_allowed(allowed: list[str], state: str, event: str, *, state_labels: dict, event_labels: dict) -> None:
+    """Refuse an event the machine cannot take now (not in `allowed`), naming the ones it can."""
     if event not in allowed:
         names = "、".join(event_labels[e] for e in allowed) or "无"
         raise TransitionRefused(event, state, allowed,

@@ -30,7 +30,26 @@ def bound(machine_class, row, *, state_field: str = "status", **options) -> Iter
         idle[key] = machine
 
 
-def enabled_events(machine_class, row, **options) -> list[str]:
+# The events enabled in a state, by machine, options and guard fields: a pure answer (see above), so it is
+# remembered. Rows whose guard fields cannot be hashed (lists) are answered by the machine each time.
+REMEMBERED = 4096
+_enabled: dict[tuple, tuple[str, ...]] = {}
+
+
+def enabled_events(machine_class, row, *, state_field: str = "status", **options) -> list[str]:
     """The events `row` can take now (guards evaluated), from the thread's machine of `machine_class`."""
-    with bound(machine_class, row, **options) as machine:
-        return [event.id for event in machine.enabled_events()]
+    key = (machine_class, getattr(row, state_field), tuple(sorted(options.items())),
+           *(getattr(row, name) for name in machine_class.GUARD_FIELDS))
+    try:
+        return list(_enabled[key])
+    except KeyError:
+        pass
+    except TypeError:  # unhashable guard field
+        key = None
+    with bound(machine_class, row, state_field=state_field, **options) as machine:
+        found = tuple(event.id for event in machine.enabled_events())
+    if key is not None:
+        if len(_enabled) >= REMEMBERED:
+            _enabled.clear()
+        _enabled[key] = found
+    return list(found)

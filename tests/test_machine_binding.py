@@ -5,7 +5,8 @@ from types import SimpleNamespace
 import pytest
 from statemachine.exceptions import TransitionNotAllowed
 
-from states.binding import bound
+from states import binding
+from states.binding import bound, enabled_events
 from states.meeting import InfoReportMachine, MatterMachine, MeetingMachine
 from states.referral import DepartmentReferralMachine, PoliceReferralMachine
 from states.reward import RewardMachine
@@ -100,3 +101,31 @@ def test_every_bound_machine_declares_what_its_guards_read(machine_class, case):
                     machine.send(event.id)
                 except TransitionNotAllowed:
                     pass
+
+
+@pytest.mark.parametrize("max_extensions", [1, 2])
+def test_remembered_enabled_events_equal_a_fresh_machines_in_every_state_and_guard_context(max_extensions):
+    """enabled_events remembers answers by state, options and guard fields; each must be the machine's own,
+    asked in any order (a remembered answer for one context must not leak into another)."""
+    for _ in range(2):  # the second pass is answered from memory
+        for state in STATE_LABELS:
+            for context in CONTEXTS:
+                row = Row(state, **{k: v for k, v in vars(context).items() if k != "status"})
+                expected = TipMachine(Row(**vars(row)), max_extensions=max_extensions).enabled_event_ids()
+                assert enabled_events(TipMachine, row, max_extensions=max_extensions) == expected
+
+
+def test_enabled_events_with_unhashable_guard_fields_asks_the_machine_each_time():
+    """A reward's approvals are a list: its answer is not remembered, and follows the list as it grows."""
+    reward = SimpleNamespace(status="proposed", refusal_ground=None, approvals=[], approval_chain=["chief", "head"])
+    assert enabled_events(RewardMachine, reward) == RewardMachine(SimpleNamespace(**vars(reward))).enabled_event_ids()
+    reward.approvals.append("chief")
+    assert enabled_events(RewardMachine, reward) == RewardMachine(SimpleNamespace(**vars(reward))).enabled_event_ids()
+
+
+def test_remembered_answers_are_bounded(monkeypatch):
+    monkeypatch.setattr(binding, "REMEMBERED", 3)
+    monkeypatch.setattr(binding, "_enabled", {})
+    for count in range(10):
+        enabled_events(TipMachine, Row("investigating", extension_count=count), max_extensions=1)
+        assert len(binding._enabled) <= 3
