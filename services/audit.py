@@ -1,14 +1,16 @@
 """Audit rows: every transition and every sensitive read leaves one, in the same transaction.
 
 Rows are hash-chained (执法全过程记录 that cannot be quietly edited): each row stores the previous row's
-hash and a SHA-256 over its own content and that hash. Inserts lock the single AuditHead row, so
-concurrent transactions extend the chain one after another instead of forking it.
+hash and a SHA-256 over its own content and that hash. Inserts move the single AuditHead row from the
+hash they chained on, locking it until commit, so concurrent transactions extend the chain one after
+another instead of forking it.
 """
 import hashlib
 import json
+import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import Connection, Engine, bindparam
 from sqlmodel import Session, select
 
 from db.prepared import Prepared
@@ -25,15 +27,12 @@ def record(
 ) -> int:
     """Add one audit row for the acting user (or the system), linked to the chain; returns its id."""
     conn = ctx.session.connection()
-    seq, previous = _locked_head(conn)
-    row = {
-        "seq": seq + 1, "at": ctx.now, "actor_id": ctx.actor.id, "actor_name": ctx.actor.name,
-        "subject_type": subject_type, "subject_id": subject_id, "action": action, "from_state": from_state,
-        "to_state": to_state, "reason": reason, "detail": json.loads(json.dumps(detail or {}, default=str)),
+    content = {
+        "at": ctx.now, "actor_id": ctx.actor.id, "actor_name": ctx.actor.name, "subject_type": subject_type,
+        "subject_id": subject_id, "action": action, "from_state": from_state, "to_state": to_state,
+        "reason": reason, "detail": json.loads(json.dumps(detail or {}, default=str)),
     }
-    row["prev_hash"], row["hash"] = previous, _hash(previous, row)
-    [(entry_id,)] = _INSERT_ENTRY.run(conn, row)
-    _MOVE_HEAD.run(conn, {"new_seq": row["seq"], "new_hash": row["hash"]})
+    [(entry_id,)] = _INSERT_ENTRY.run(conn, _linked(conn, content))
     return entry_id
 
 
@@ -41,11 +40,41 @@ def record(
 # A rollback (or a rolled-back savepoint) undoes the entry and the head's move together.
 _HEAD = AuditHead.__table__
 _READ_HEAD = Prepared(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())
-_MOVE_HEAD = Prepared(_HEAD.update().where(_HEAD.c.id == 1)
-                      .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
+_MOVE = _HEAD.update().where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+_MOVE_HEAD = Prepared(_MOVE.returning(_HEAD.c.id))
+_MOVE_HEAD_FROM = Prepared(_MOVE.where(_HEAD.c.seq == bindparam("old_seq"), _HEAD.c.hash == bindparam("old_hash"))
+                           .returning(_HEAD.c.id))
 _INSERT_ENTRY = Prepared(AuditEntry.__table__.insert().returning(AuditEntry.__table__.c.id))
 _HASHED = ("seq", "at", "actor_id", "actor_name", "subject_type", "subject_id", "action", "from_state",
            "to_state", "reason", "detail")
+
+# The head as this process last moved it, per database. Usually still the head: then one compare-and-set
+# statement both checks and moves it, instead of a locked read and a move. Another process's entry or a
+# rolled-back transaction makes it stale; the compare-and-set then changes nothing, and the head is read.
+_last_moved: weakref.WeakKeyDictionary[Engine, tuple[int, str]] = weakref.WeakKeyDictionary()
+
+
+def _linked(conn: Connection, content: dict) -> dict:
+    """The entry for `content`, chained after the head, which now points at it."""
+    guess = _last_moved.get(conn.engine)
+    entry = _after(guess, content) if guess else None
+    if entry is None or not _MOVE_HEAD_FROM.run(conn, _move(entry)):
+        entry = _after(_locked_head(conn), content)
+        _MOVE_HEAD.run(conn, {"new_seq": entry["seq"], "new_hash": entry["hash"]})
+    _last_moved[conn.engine] = entry["seq"], entry["hash"]
+    return entry
+
+
+def _after(head: tuple[int, str], content: dict) -> dict:
+    seq, previous = head
+    entry = {**content, "seq": seq + 1, "prev_hash": previous}
+    entry["hash"] = _hash(previous, {name: entry[name] for name in _HASHED})
+    return entry
+
+
+def _move(entry: dict) -> dict:
+    return {"new_seq": entry["seq"], "new_hash": entry["hash"], "old_seq": entry["seq"] - 1,
+            "old_hash": entry["prev_hash"]}
 
 
 def _locked_head(conn: Connection) -> tuple[int, str]:

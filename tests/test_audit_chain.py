@@ -5,10 +5,13 @@ import subprocess
 import sys
 import threading
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
+from db.engine import Database
+from services import audit
 from services.audit import verify_chain
-from tests.helpers import register, send
+from services.runtime import Runtime
+from tests.helpers import actor, register, send
 
 
 def chain(runtime):
@@ -66,3 +69,56 @@ def test_cli_verify_exits_nonzero_and_names_the_row(runtime, users, database):
     broken = subprocess.run([fundwatch, "audit", "verify"], env=env, capture_output=True, text=True)
     report = json.loads(broken.stdout)
     assert broken.returncode == 1 and report["first_broken_seq"] == 1 and report["intact"] is False
+
+
+def note(runtime, user, tip_id: int, reason: str) -> None:
+    with runtime.write(actor(user)) as ctx:
+        audit.record(ctx, subject_type="tip", subject_id=tip_id, action="note", reason=reason)
+
+
+def head_statements(runtime, write) -> list[str]:
+    """The statements on the chain's head that `write` sends."""
+    sent = []
+
+    def keep(_conn, _cursor, statement, *_args) -> None:
+        if "audit_head" in statement:
+            sent.append(statement.split()[0])
+
+    event.listen(runtime.db.engine, "before_cursor_execute", keep)
+    try:
+        write()
+    finally:
+        event.remove(runtime.db.engine, "before_cursor_execute", keep)
+    return sent
+
+
+def test_the_head_this_process_moved_last_is_checked_and_moved_in_one_statement(runtime, users):
+    tip = register(runtime, users["desk"])
+    assert head_statements(runtime, lambda: note(runtime, users["chief"], tip.id, "once")) == ["UPDATE"]
+    assert chain(runtime).intact and chain(runtime).rows == 2
+
+
+def test_an_entry_another_process_added_is_chained_after(runtime, users, database):
+    """The head this process remembers is stale once another process moved it: the head is then read."""
+    tip = register(runtime, users["desk"])
+    other = Database(database.url)  # another process's engine: it remembers nothing of this one's
+    try:
+        note(Runtime(db=other, policy=runtime.policy, clock=runtime.clock), users["chief"], tip.id, "elsewhere")
+    finally:
+        other.dispose()
+    moves = head_statements(runtime, lambda: note(runtime, users["chief"], tip.id, "here"))
+    assert moves == ["UPDATE", "SELECT", "UPDATE"]  # the remembered head refused, then read and moved
+    assert chain(runtime).intact and chain(runtime).rows == 3
+
+
+def test_after_a_rolled_back_transaction_the_next_entry_chains_on_the_stored_head(runtime, users):
+    tip = register(runtime, users["desk"])
+    try:
+        with runtime.write(actor(users["chief"])) as ctx:
+            audit.record(ctx, subject_type="tip", subject_id=tip.id, action="note", reason="undone")
+            raise RuntimeError("the use case fails after its audit row")
+    except RuntimeError:
+        pass
+    note(runtime, users["chief"], tip.id, "kept")
+    report = chain(runtime)
+    assert report.intact and report.rows == 2

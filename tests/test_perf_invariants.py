@@ -53,7 +53,7 @@ def test_statements_per_intake_and_transition_do_not_grow_with_stored_rows(runti
     for _ in range(25):
         register_and_accept(runtime, users)
     assert register_and_accept(runtime, users) == first
-    assert first[0] <= 10 and first[1] <= 13  # today 8 and 11, BEGIN included: a regression shows here
+    assert first[0] <= 9 and first[1] <= 12  # today 7 and 10, BEGIN included: a regression shows here
 
 
 def queued_reminder(runtime, deadline_id: int | None, key: str) -> int:
