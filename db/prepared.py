@@ -61,16 +61,25 @@ class Prepared:
         compiled = self._for(conn.dialect, tuple(params))
         return compiled.rows(*_send(conn, compiled.sql, compiled.parameters(params), many=False))
 
-    def read(self, engine: Engine, params: Mapping[str, Any] = {}) -> list[tuple]:  # noqa: B006 - read only
-        """Run a read alone on a pooled connection: no transaction of ours to begin and end around it (the
-        statement is its own), and no statement listeners. For a request's one lookup, e.g. its user."""
-        compiled = self._for(engine.dialect, tuple(params))
-        dbapi_connection = engine.raw_connection()
+    def read(self, bind: Engine | Connection, params: Mapping[str, Any] = {}) -> list[tuple]:  # noqa: B006
+        """Run a read outside any transaction of ours (the statement is its own; no listeners): on the
+        driver connection of a Connection that has not begun one, so no BEGIN is sent, or alone on a
+        pooled connection of an Engine. For a request's one lookup, e.g. its user."""
+        compiled = self._for(bind.dialect, tuple(params))
+        if isinstance(bind, Connection):
+            if bind.in_transaction():
+                raise ValueError("read() runs outside a transaction; use run() inside one")
+            return self._read_on(bind.connection, compiled, params)
+        dbapi_connection = bind.raw_connection()
         try:
-            return compiled.rows(*_on_cursor(dbapi_connection.cursor(), engine.dialect, compiled.sql,
-                                             compiled.parameters(params), many=False))
+            return self._read_on(dbapi_connection, compiled, params)
         finally:
             dbapi_connection.close()  # back to the pool, which ends the driver's transaction
+
+    @staticmethod
+    def _read_on(dbapi_connection, compiled: _Compiled, params: Mapping[str, Any]) -> list[tuple]:
+        return compiled.rows(*_on_cursor(dbapi_connection.cursor(), compiled.dialect, compiled.sql,
+                                         compiled.parameters(params), many=False))
 
     def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute once per row (all with the same keys), in the driver's executemany."""

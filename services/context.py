@@ -11,12 +11,13 @@ from domain.policy import Policy
 
 def read_first(session: Session, statement, params: dict) -> list[tuple]:
     """A prepared read (db.prepared) a use case does before its first write. On SQLite, while the session's
-    transaction has not begun, it runs alone on a pooled connection, so the writer lock (taken at the
-    transaction's first statement) is not held meanwhile. Elsewhere it runs in the transaction: PostgreSQL
-    has no such lock, and a second connection per use case could exhaust its pool (threads > pool size)."""
-    engine = session.get_bind().engine
-    if engine.dialect.name == "sqlite" and not session.in_transaction():
-        return statement.read(engine, params)
+    transaction has not begun, it runs outside one (on the write's own connection, or a pooled one for a
+    read session), so the writer lock (taken at the transaction's first statement) is not held meanwhile.
+    Elsewhere it runs in the transaction: PostgreSQL has no such lock, and a second connection per use case
+    could exhaust its pool (threads > pool size)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite" and not session.in_transaction():
+        return statement.read(bind, params)
     return statement.run(session.connection(), params)
 
 

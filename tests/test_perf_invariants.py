@@ -309,16 +309,19 @@ def test_prefetch_loads_each_subject_once_in_chunks(runtime, users, monkeypatch)
 
 def test_registration_reads_reference_data_before_its_transaction(runtime, users, monkeypatch):
     """From its transaction's first statement on, other registrations wait (SQLite's writer lock, gap-free
-    numbers), so the institution and the calendar are read before: on SQLite alone on a pooled connection,
-    on PostgreSQL in the transaction (no writer lock there, and one pooled connection per use case)."""
+    numbers), so the institution and the calendar are read before: on SQLite outside the transaction, on
+    PostgreSQL in it (no writer lock there). Either way on the write's own connection: none is checked out
+    of the pool for them."""
     register(runtime, users["desk"])  # the year's sequence exists
     read_alone = Prepared.read
 
-    def noted(statement, engine, params={}):
+    def noted(statement, bind, params={}):
         sent.append(("alone: " + str(statement.statement), params))
-        return read_alone(statement, engine, params)
+        return read_alone(statement, bind, params)
 
     monkeypatch.setattr(Prepared, "read", noted)
+    checkouts = []
+    event.listen(runtime.db.engine, "checkout", lambda *_: checkouts.append(1))
     with counted(runtime) as sent:
         register(runtime, users["desk"])
     tables = ("FROM institution", "FROM holiday_year")
@@ -330,6 +333,7 @@ def test_registration_reads_reference_data_before_its_transaction(runtime, users
         assert alone[:2] == [True, True] and reads == [0, 1]  # before BEGIN IMMEDIATE
     else:
         assert not any(alone)
+    assert len(checkouts) == 1
 
 
 def test_the_sweep_writes_each_deadline_in_one_flush(runtime, users, clock):

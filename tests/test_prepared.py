@@ -112,6 +112,20 @@ def test_rows_come_back_converted_as_core_reads_them(database):
     assert by_id.read(database.engine, {"row_id": row_id + 1}) == []
 
 
+def test_a_read_on_a_connection_that_has_not_begun_sends_no_begin(database):
+    """A write's own connection reads before its transaction (so SQLite's writer lock is not yet taken);
+    inside a begun transaction read() refuses, since run() is the call that joins it."""
+    by_id = Prepared(select(TABLE.c.key).where(TABLE.c.id == bindparam("row_id")))
+    with database.write() as session:
+        [(row_id,)] = INSERT.run(session.connection(), values("before"))
+    with database.engine.connect() as conn:
+        assert by_id.read(conn, {"row_id": row_id}) == [("before",)]
+        assert not conn.in_transaction()
+        conn.begin()
+        with pytest.raises(ValueError, match="outside a transaction"):
+            by_id.read(conn, {"row_id": row_id})
+
+
 def test_conversions_that_depend_on_the_driver_type_code(database):
     """PostgreSQL's numeric conversion is chosen by the column's type code, known once the driver answers."""
     amount = Prepared(select(cast(literal("12.50"), Numeric(12, 2)).label("amount")))
