@@ -5,6 +5,9 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette._utils import get_route_path
+from starlette.routing import Match
+from starlette.types import Scope
 
 from api import errors, guards
 from api.auth import Tokens
@@ -21,6 +24,16 @@ from settings import Settings, get_settings
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+class PrefixRouter(APIRouter):
+    """Declines a path outside its prefix at once. Since FastAPI 0.137 an included router is matched route
+    by route, each costing ~3 µs of bookkeeping: every page request tried all ~80 API routes first."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if not get_route_path(scope).startswith(self.prefix + "/"):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 def create_app(
     *, settings: Settings | None = None, database: Database | None = None,
     clock: Callable[[], datetime] = system_clock,
@@ -31,8 +44,8 @@ def create_app(
     app.state.settings = settings
     app.state.runtime = runtime_from_settings(settings, database=database, clock=clock)
     app.state.tokens = Tokens(settings.secret_key, settings.session_hours * 3600)
-    api = APIRouter(prefix="/api/v1")
-    for module in (auth, tips, referrals, rewards, supervision, meetings, info_reports, deadlines, calendar, public,
+    api = PrefixRouter(prefix="/api/v1")
+    for module in (tips, auth, referrals, rewards, supervision, meetings, info_reports, deadlines, calendar, public,
                    registry, escalations, inbox, outbox, users, documents):
         api.include_router(module.router)
     api.add_api_route("/health", lambda: {"status": "ok"}, methods=["GET"], tags=["meta"])
