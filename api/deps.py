@@ -34,9 +34,14 @@ _USER = Prepared(select(*User.__table__.c).where(User.__table__.c.id == bindpara
 async def optional_user(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> User | None:
-    """The logged-in, active user whose token is of their current session epoch, or None, as a read-only
-    row of the user's columns (no session or ORM object). Async: one primary-key read on the event loop
-    costs less than a hop to the thread pool and back."""
+    """The logged-in, active user whose token is of their current session epoch, or None."""
+    return _logged_in(request, credentials)
+
+
+def _logged_in(request: Request, credentials: HTTPAuthorizationCredentials | None) -> User | None:
+    """The user (a read-only row of the user's columns: no session or ORM object) if the token is valid and of
+    their current session epoch, and they are active. On the event loop: one primary-key read costs less than
+    a hop to the thread pool and back."""
     token = _token(request, credentials)
     claims = request.app.state.tokens.claims(token) if token else None
     if claims is None:
@@ -46,9 +51,13 @@ async def optional_user(
     return user if user is not None and user.active and user.session_epoch == claims[1] else None
 
 
+def _logged_out() -> HTTPException:
+    return HTTPException(status_code=401, detail="请先登录", headers={"WWW-Authenticate": "Bearer"})
+
+
 async def current_user(user: User | None = Depends(optional_user)) -> User:
     if user is None:
-        raise HTTPException(status_code=401, detail="请先登录", headers={"WWW-Authenticate": "Bearer"})
+        raise _logged_out()
     return user
 
 
@@ -57,10 +66,14 @@ def actor_of(user: User) -> Actor:
 
 
 def allow(*roles: Role) -> Callable[..., Actor]:
-    """A dependency admitting only `roles`; yields the acting user as an Actor."""
+    """A dependency admitting only `roles`; yields the acting user as an Actor. One dependency rather than a
+    chain over current_user and optional_user: FastAPI resolves each level per request (~10 µs each here)."""
     permitted = frozenset(roles)
 
-    async def gate(user: User = Depends(current_user)) -> Actor:  # async: no thread hop for a check
+    async def gate(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Actor:
+        user = _logged_in(request, credentials)  # async: no thread hop for a check
+        if user is None:
+            raise _logged_out()
         if Role(user.role) not in permitted:
             raise HTTPException(status_code=403, detail="当前角色无权访问此功能")
         return actor_of(user)
