@@ -41,7 +41,7 @@ def record(
 _HEAD = AuditHead.__table__
 _READ_HEAD = Prepared(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())
 _MOVE = _HEAD.update().where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-_MOVE_HEAD = Prepared(_MOVE.returning(_HEAD.c.id))
+_MOVE_HEAD = Prepared(_MOVE)
 _MOVE_HEAD_FROM = Prepared(_MOVE.where(_HEAD.c.seq == bindparam("old_seq"), _HEAD.c.hash == bindparam("old_hash"))
                            .returning(_HEAD.c.id))
 _INSERT_ENTRY = Prepared(AuditEntry.__table__.insert().returning(AuditEntry.__table__.c.id))
