@@ -9,7 +9,7 @@ exactly as everywhere else), the session's transaction (same connection), its ex
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import Dialect
@@ -58,8 +58,16 @@ class Prepared:
 
     def run(self, conn: Connection, params: Mapping[str, Any] = {}) -> list[tuple]:  # noqa: B006 - read only
         """Execute once in the connection's transaction; the rows it returns (none without RETURNING)."""
+        compiled, done = self._execute(conn, params)
+        return compiled.rows(done.rows, done.description)
+
+    def changed(self, conn: Connection, params: Mapping[str, Any] = {}) -> int:  # noqa: B006 - read only
+        """Execute an UPDATE or DELETE in the connection's transaction; how many rows it changed."""
+        return self._execute(conn, params)[1].rowcount
+
+    def _execute(self, conn: Connection, params: Mapping[str, Any]) -> tuple["_Compiled", "_Done"]:
         compiled = self._for(conn.dialect, tuple(params))
-        return compiled.rows(*_send(conn, compiled.sql, compiled.parameters(params), many=False))
+        return compiled, _send(conn, compiled.sql, compiled.parameters(params), many=False)
 
     def read(self, bind: Engine | Connection, params: Mapping[str, Any] = {}) -> list[tuple]:  # noqa: B006
         """Run a read outside any transaction of ours (the statement is its own; no listeners): on the
@@ -78,8 +86,9 @@ class Prepared:
 
     @staticmethod
     def _read_on(dbapi_connection, compiled: _Compiled, params: Mapping[str, Any]) -> list[tuple]:
-        return compiled.rows(*_on_cursor(dbapi_connection.cursor(), compiled.dialect, compiled.sql,
-                                         compiled.parameters(params), many=False))
+        done = _on_cursor(dbapi_connection.cursor(), compiled.dialect, compiled.sql, compiled.parameters(params),
+                          many=False)
+        return compiled.rows(done.rows, done.description)
 
     def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute once per row (all with the same keys), in the driver's executemany."""
@@ -91,6 +100,22 @@ class Prepared:
         if found is None:
             found = self._compiled[(dialect.name, keys)] = _compile(self.statement, dialect, keys)
         return found
+
+
+class PreparedInsert:
+    """An INSERT of one row into a table with an integer `id`, answering the new row's id. SQLite's driver
+    knows it (lastrowid), which spares the statement the extra step a RETURNING row costs; other databases
+    are asked with RETURNING."""
+
+    def __init__(self, table) -> None:
+        self._plain = Prepared(table.insert())
+        self._returning = Prepared(table.insert().returning(table.c.id))
+
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        if conn.dialect.name == "sqlite":
+            return self._plain._execute(conn, params)[1].lastrowid
+        [(new_id,)] = self._returning.run(conn, params)
+        return new_id
 
 
 def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
@@ -111,7 +136,17 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
     )
 
 
-def _send(conn: Connection, sql: str, parameters, *, many: bool) -> tuple[list[tuple], tuple | None]:
+class _Done(NamedTuple):
+    """What the driver answered: the rows fetched and its description of their columns (None: the statement
+    returns none), the rows changed, and the id of a row inserted (SQLite)."""
+
+    rows: list[tuple]
+    description: tuple | None
+    rowcount: int
+    lastrowid: int | None
+
+
+def _send(conn: Connection, sql: str, parameters, *, many: bool) -> _Done:
     cursor = conn.connection.cursor()
     listeners = conn.dispatch.before_cursor_execute
     if listeners:  # e.g. a test counting statements
@@ -120,12 +155,13 @@ def _send(conn: Connection, sql: str, parameters, *, many: bool) -> tuple[list[t
     return _on_cursor(cursor, conn.dialect, sql, parameters, many=many)
 
 
-def _on_cursor(cursor, dialect: Dialect, sql: str, parameters, *, many: bool) -> tuple[list[tuple], tuple | None]:
-    """The rows fetched and the driver's description of their columns (None: the statement returns none)."""
+def _on_cursor(cursor, dialect: Dialect, sql: str, parameters, *, many: bool) -> _Done:
     dbapi = dialect.loaded_dbapi
     try:
         (cursor.executemany if many else cursor.execute)(sql, parameters)
-        return ([] if cursor.description is None else cursor.fetchall()), cursor.description
+        description = cursor.description
+        return _Done([] if description is None else cursor.fetchall(), description, cursor.rowcount,
+                     getattr(cursor, "lastrowid", None))  # psycopg has none
     except dbapi.Error as error:  # the same exception classes as a Core statement raises
         raise DBAPIError.instance(sql, parameters, error, dbapi.Error, dialect=dialect) from error
     finally:

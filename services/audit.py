@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, bindparam
 from sqlmodel import Session, select
 
-from db.prepared import Prepared
+from db.prepared import Prepared, PreparedInsert
 from domain.models import AuditEntry, AuditHead
 from services.context import Context
 
@@ -32,8 +32,7 @@ def record(
         "subject_id": subject_id, "action": action, "from_state": from_state, "to_state": to_state,
         "reason": reason, "detail": json.loads(json.dumps(detail or {}, default=str)),
     }
-    [(entry_id,)] = _INSERT_ENTRY.run(conn, _linked(conn, content))
-    return entry_id
+    return _INSERT_ENTRY.run(conn, _linked(conn, content))
 
 
 # Plain statements on the session's connection: no ORM objects to build, load or flush for the chain.
@@ -42,9 +41,8 @@ _HEAD = AuditHead.__table__
 _READ_HEAD = Prepared(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())
 _MOVE = _HEAD.update().where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 _MOVE_HEAD = Prepared(_MOVE)
-_MOVE_HEAD_FROM = Prepared(_MOVE.where(_HEAD.c.seq == bindparam("old_seq"), _HEAD.c.hash == bindparam("old_hash"))
-                           .returning(_HEAD.c.id))
-_INSERT_ENTRY = Prepared(AuditEntry.__table__.insert().returning(AuditEntry.__table__.c.id))
+_MOVE_HEAD_FROM = Prepared(_MOVE.where(_HEAD.c.seq == bindparam("old_seq"), _HEAD.c.hash == bindparam("old_hash")))
+_INSERT_ENTRY = PreparedInsert(AuditEntry.__table__)
 _HASHED = ("seq", "at", "actor_id", "actor_name", "subject_type", "subject_id", "action", "from_state",
            "to_state", "reason", "detail")
 
@@ -58,7 +56,7 @@ def _linked(conn: Connection, content: dict) -> dict:
     """The entry for `content`, chained after the head, which now points at it."""
     guess = _last_moved.get(conn.engine)
     entry = _after(guess, content) if guess else None
-    if entry is None or not _MOVE_HEAD_FROM.run(conn, _move(entry)):
+    if entry is None or not _MOVE_HEAD_FROM.changed(conn, _move(entry)):
         entry = _after(_locked_head(conn), content)
         _MOVE_HEAD.run(conn, {"new_seq": entry["seq"], "new_hash": entry["hash"]})
     _last_moved[conn.engine] = entry["seq"], entry["hash"]

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from sqlalchemy import Row, bindparam
 from sqlmodel import select
 
-from db.prepared import Prepared
+from db.prepared import Prepared, PreparedInsert
 from domain.calendar import SHANGHAI
 from domain.enums import Finding, Role
 from domain.models import Institution, ReporterIdentity, Tip, User
@@ -54,7 +54,7 @@ class Registration:
     deadlines: list[Row]  # the clocks registration started
 
 
-_INSERT_TIP = Prepared(Tip.__table__.insert().returning(Tip.__table__.c.id))
+_INSERT_TIP = PreparedInsert(Tip.__table__)
 _INSERT_IDENTITY = Prepared(ReporterIdentity.__table__.insert())
 _INSTITUTION_NAME = Prepared(select(Institution.name).where(Institution.id == bindparam("institution_id")))
 _EARLIER_SUBMISSION = select(Tip.id, Tip.number).where(Tip.intake_key == bindparam("intake_key"))
@@ -77,7 +77,7 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
     tip.number = f"JB{year}-{next_number(ctx.session, key='tip', year=year):05d}"
     # Written with plain statements (no unit of work to run); `tip` stays a copy outside the session.
     conn = ctx.session.connection()
-    [(tip.id,)] = _INSERT_TIP.run(conn, {name: value for name, value in vars(tip).items() if name != "id"})
+    tip.id = _INSERT_TIP.run(conn, {name: value for name, value in vars(tip).items() if name != "id"})
     if sealed_reporter is not None:
         _INSERT_IDENTITY.run(conn, {"tip_id": tip.id, "sealed": sealed_reporter})
     audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action="register", to_state=tip.status,

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Numeric, bindparam, cast, event, literal, select
 from sqlalchemy.exc import IntegrityError
 
-from db.prepared import Prepared
+from db.prepared import Prepared, PreparedInsert
 from domain.enums import OutboxStatus
 from domain.models import Outbox
 
@@ -17,6 +17,7 @@ CANCEL_PENDING = Prepared(TABLE.update().where(TABLE.c.subject_id == bindparam("
                                                TABLE.c.status == OutboxStatus.PENDING)
                           .values(status=OutboxStatus.CANCELLED).returning(TABLE.c.id))
 SET_BY_ID = Prepared(TABLE.update().where(TABLE.c.id == bindparam("row_id")))
+INSERT_ONE = PreparedInsert(TABLE)
 AT = datetime(2026, 11, 29, 8, 30, 15, 123456, tzinfo=timezone.utc)
 AT_SHANGHAI = AT.astimezone(timezone(timedelta(hours=8)))  # the same instant, as the offices' clocks show it
 
@@ -60,6 +61,21 @@ def test_values_fixed_in_the_statement_apply_and_only_passed_columns_are_set(dat
         SET_BY_ID.run(conn, {"row_id": sent, "last_error": "超时"})  # another set of columns, compiled anew
     assert [stored(database, i).status for i in (pending, sent, elsewhere)] == ["cancelled", "sent", "pending"]
     assert (stored(database, sent).attempts, stored(database, sent).last_error) == (3, "超时")
+
+
+def test_an_insert_answers_its_new_id_and_an_update_how_many_rows_it_changed(database):
+    """SQLite answers the id from the driver (no RETURNING), PostgreSQL by RETURNING: the same ids either way."""
+    with database.write() as session:
+        conn = session.connection()
+        first = INSERT_ONE.run(conn, values("one"))
+        second = INSERT_ONE.run(conn, values("two", subject_id=8))
+        [(third,)] = INSERT.run(conn, values("three"))
+        assert CANCEL_PENDING.changed(conn, {"of_subject": 7}) == 2  # "one" and "three"
+        assert CANCEL_PENDING.changed(conn, {"of_subject": 7}) == 0  # nothing pending is left there
+        assert SET_BY_ID.changed(conn, {"row_id": second, "attempts": 1}) == 1
+    assert second > first and third > second
+    assert [(stored(database, i).key, stored(database, i).status) for i in (first, second, third)] == [
+        ("one", "cancelled"), ("two", "pending"), ("three", "cancelled")]
 
 
 def test_statements_share_the_session_transaction(database):
