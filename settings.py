@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent
 STATE_DIR = ROOT / "state"
 DEV_SECRET = "dev-only-secret-change-me"
-DEV_IDENTITY_KEY = "ZGV2LW9ubHktaWRlbnRpdHkta2V5LWNoYW5nZS1tZSE="  # Fernet key, development only
+DEV_IDENTITY_KEY = "ZGV2LW9ubHktaWRlbnRpdHkta2V5LWNoYW5nZS1tZSE="  # a Fernet-format key, development only
 
 
 class Settings(BaseSettings):
@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     )
     state_dir: Path = STATE_DIR  # logs and Prefect's own database for the run command
     secret_key: str = DEV_SECRET
-    # Fernet keys sealing reporter and claimant identities, comma-separated; the first one seals.
+    # Keys sealing reporter and claimant identities (domain.sealing), comma-separated; the first one seals.
     identity_keys: str = DEV_IDENTITY_KEY
     policy_file: Path = ROOT / "policy" / "default.toml"
     calendar_dir: Path = ROOT / "data" / "calendar"
