@@ -19,6 +19,7 @@ from api.routes import (
 )
 from db.engine import Database
 from services.runtime import runtime_from_settings, system_clock
+from services.users import RequestUsers
 from settings import Settings, get_settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -44,6 +45,7 @@ def create_app(
     app.state.settings = settings
     app.state.runtime = runtime_from_settings(settings, database=database, clock=clock)
     app.state.tokens = Tokens(settings.secret_key, settings.session_hours * 3600)
+    app.state.request_users = RequestUsers(app.state.runtime.db)
     api = PrefixRouter(prefix="/api/v1")
     for module in (tips, auth, referrals, rewards, supervision, meetings, info_reports, deadlines, calendar, public,
                    registry, escalations, inbox, outbox, users, documents):

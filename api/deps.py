@@ -3,10 +3,8 @@ from collections.abc import Callable
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import bindparam, select
 
 from api.auth import SESSION_COOKIE
-from db.prepared import Prepared
 from domain.enums import Role
 from domain.models import User
 from services.context import Actor
@@ -28,9 +26,6 @@ def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -
     return request.cookies.get(SESSION_COOKIE)
 
 
-_USER = Prepared(select(*User.__table__.c).where(User.__table__.c.id == bindparam("user_id")))
-
-
 async def optional_user(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> User | None:
@@ -40,14 +35,13 @@ async def optional_user(
 
 def _logged_in(request: Request, credentials: HTTPAuthorizationCredentials | None) -> User | None:
     """The user (a read-only row of the user's columns: no session or ORM object) if the token is valid and of
-    their current session epoch, and they are active. On the event loop: one primary-key read costs less than
-    a hop to the thread pool and back."""
+    their current session epoch, and they are active. On the event loop: the row is usually remembered
+    (services.users.RequestUsers), and reading it costs less than a hop to the thread pool and back."""
     token = _token(request, credentials)
     claims = request.app.state.tokens.claims(token) if token else None
     if claims is None:
         return None
-    found = _USER.read(request.app.state.runtime.db.engine, {"user_id": claims[0]})
-    user = found[0] if found else None
+    user = request.app.state.request_users.get(claims[0])
     return user if user is not None and user.active and user.session_epoch == claims[1] else None
 
 

@@ -4,6 +4,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from db.engine import accounts_revision_path
+from db.shared_revision import SharedRevision
+
 
 class BackupError(Exception):
     """Backup or restore refused, with the reason."""
@@ -50,3 +53,4 @@ def restore(url: str, source: Path) -> None:
         src.backup(dst)
     dst.close()
     src.close()
+    SharedRevision(accounts_revision_path(str(target))).move()  # the accounts may differ: remembered users go

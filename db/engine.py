@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from db.checkpoints import BACKSTOP_PAGES, Checkpointer
+from db.shared_revision import SharedRevision
 from settings import get_settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -104,12 +105,16 @@ class Database:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
         self._write_lock = FairLock() if self.is_sqlite else None
         path = make_url(url).database if self.is_sqlite else None
-        self._checkpointer = Checkpointer(path) if path and path != ":memory:" else None
+        on_disk = bool(path) and path != ":memory:"
+        self._checkpointer = Checkpointer(path) if on_disk else None
+        # Moved after every committed change to an account (services.users), so a process may remember user
+        # rows while it stands. Only beside a SQLite file: every process using it runs on this machine.
+        self.accounts_revision = SharedRevision(accounts_revision_path(path)) if on_disk else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reads; nothing it does is committed."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.engine, expire_on_commit=False, info={"accounts": self.accounts_revision}) as session:
             yield session
 
     @contextmanager
@@ -120,7 +125,7 @@ class Database:
         conn = self.engine.connect()
         conn.info["writer"] = self._write_lock
         try:
-            with Session(bind=conn, expire_on_commit=False) as session:
+            with Session(bind=conn, expire_on_commit=False, info={"accounts": self.accounts_revision}) as session:
                 yield session
                 session.commit()
         finally:
@@ -137,6 +142,10 @@ class Database:
             self._checkpointer.stop()
             self._checkpointer = None
         self.engine.dispose()
+
+
+def accounts_revision_path(database_path: str) -> Path:
+    return Path(f"{database_path}-accounts")  # beside SQLite's own -wal and -shm files
 
 
 _database: Database | None = None
