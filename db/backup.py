@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from db.engine import accounts_revision_path
+from db.engine import SHARED, revision_path
 from db.shared_revision import SharedRevision
 
 
@@ -53,4 +53,5 @@ def restore(url: str, source: Path) -> None:
         src.backup(dst)
     dst.close()
     src.close()
-    SharedRevision(accounts_revision_path(str(target))).move()  # the accounts may differ: remembered users go
+    for name in SHARED:  # accounts and calendar may differ: what processes remember of them is read again
+        SharedRevision(revision_path(str(target), name)).move()

@@ -107,14 +107,14 @@ class Database:
         path = make_url(url).database if self.is_sqlite else None
         on_disk = bool(path) and path != ":memory:"
         self._checkpointer = Checkpointer(path) if on_disk else None
-        # Moved after every committed change to an account (services.users), so a process may remember user
-        # rows while it stands. Only beside a SQLite file: every process using it runs on this machine.
-        self.accounts_revision = SharedRevision(accounts_revision_path(path)) if on_disk else None
+        # Moved after every committed change to what they name (services.revisions), so a process may remember
+        # what it read while they stand. Only beside a SQLite file: every process using it runs on this machine.
+        self.revisions = {name: SharedRevision(revision_path(path, name)) for name in SHARED} if on_disk else {}
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reads; nothing it does is committed."""
-        with Session(self.engine, expire_on_commit=False, info={"accounts": self.accounts_revision}) as session:
+        with Session(self.engine, expire_on_commit=False, info={"revisions": self.revisions}) as session:
             yield session
 
     @contextmanager
@@ -125,7 +125,7 @@ class Database:
         conn = self.engine.connect()
         conn.info["writer"] = self._write_lock
         try:
-            with Session(bind=conn, expire_on_commit=False, info={"accounts": self.accounts_revision}) as session:
+            with Session(bind=conn, expire_on_commit=False, info={"revisions": self.revisions}) as session:
                 yield session
                 session.commit()
         finally:
@@ -144,8 +144,11 @@ class Database:
         self.engine.dispose()
 
 
-def accounts_revision_path(database_path: str) -> Path:
-    return Path(f"{database_path}-accounts")  # beside SQLite's own -wal and -shm files
+SHARED = ("accounts", "calendar")  # the shared revisions beside a SQLite file (services.revisions moves them)
+
+
+def revision_path(database_path: str, name: str) -> Path:
+    return Path(f"{database_path}-{name}")  # beside SQLite's own -wal and -shm files
 
 
 _database: Database | None = None

@@ -1,15 +1,14 @@
 """Accounts: password hashing (argon2), log-in, and the request's user, remembered while no account changed."""
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import bindparam, event
-from sqlalchemy.orm import ORMExecuteState
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from db.engine import Database
 from db.prepared import Prepared
 from domain.enums import Role
 from domain.models import User
+from services import revisions  # noqa: F401 - its listeners move the accounts revision RequestUsers relies on
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so a wrong name costs as much time as a wrong password.
@@ -49,43 +48,20 @@ def create_user(
     return user
 
 
-_TABLE, _MAPPER = User.__table__, User.__mapper__
-
-
-# Every committed change to an account moves the database's shared accounts revision (db.engine), so that
-# a remembered user row (RequestUsers) is read again at once in every process: log-out, deactivation, a
-# new role or password take effect with the next request, on every API worker.
-@event.listens_for(OrmSession, "after_flush")
-def _note_flushed_accounts(session: OrmSession, _flush) -> None:
-    if any(isinstance(row, User) for rows in (session.new, session.dirty, session.deleted) for row in rows):
-        session.info["accounts_changed"] = True
-
-
-@event.listens_for(OrmSession, "do_orm_execute")
-def _note_bulk_accounts(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is _MAPPER:
-        state.session.info["accounts_changed"] = True
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _move_accounts_revision(session: OrmSession) -> None:
-    revision = session.info.get("accounts")
-    if session.info.pop("accounts_changed", False) and revision is not None:
-        revision.move()  # after commit: a process reading the row again now reads the change
-
-
+_TABLE = User.__table__
 _USER = Prepared(select(*_TABLE.c).where(_TABLE.c.id == bindparam("user_id")))
 
 
 class RequestUsers:
     """The user row of each request's token, on a pooled connection outside any transaction. Remembered
-    while the accounts revision stands (SQLite files); read every time where there is none (PostgreSQL,
-    whose API workers may run on several machines)."""
+    while the accounts revision stands (services.revisions: log-out, deactivation, a new role or password
+    take effect at the next request, on every API worker); read every time where there is none
+    (PostgreSQL, whose API workers may run on several machines)."""
 
     REMEMBERED = 10_000  # users kept; past that the memory starts afresh
 
     def __init__(self, database: Database) -> None:
-        self._engine, self._revision = database.engine, database.accounts_revision
+        self._engine, self._revision = database.engine, database.revisions.get("accounts")
         self._known: dict[int, tuple[bytes, tuple | None]] = {}  # user id -> (revision when read, row)
 
     def get(self, user_id: int) -> tuple | None:

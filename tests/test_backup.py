@@ -29,10 +29,11 @@ def test_backup_then_restore_brings_back_the_data_and_the_chain_verifies(runtime
     with database.engine.begin() as conn:  # an accident after the backup
         conn.execute(text("DELETE FROM deadline"))
     database.dispose()
-    accounts_before = database.accounts_revision.read()
+    marks_before = {name: revision.read() for name, revision in database.revisions.items()}
     restored = run("restore", str(target), url=database.url)
     assert restored.returncode == 0, restored.stdout + restored.stderr
-    assert database.accounts_revision.read() != accounts_before  # users remembered before are read again
+    # what processes remember of accounts and the calendar is read again
+    assert all(revision.read() != marks_before[name] for name, revision in database.revisions.items())
     assert json.loads(restored.stdout.splitlines()[-1]) == {"intact": True, "rows": 2}
     fresh = Database(database.url)
     with fresh.engine.connect() as conn:

@@ -47,7 +47,7 @@ def in_another_process(database: Database, code: str) -> None:
 
 def remembers(database: Database) -> bool:
     """SQLite files share an accounts revision; PostgreSQL's workers may run on several machines: read always."""
-    return database.accounts_revision is not None
+    return "accounts" in database.revisions
 
 
 def test_a_user_is_read_once_until_an_account_changes(database, users):
