@@ -27,6 +27,3 @@ class SharedRevision:
 
     def move(self) -> None:
         self._map[:_SIZE] = os.urandom(_SIZE)
-
-    def close(self) -> None:
-        self._map.close()

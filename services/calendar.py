@@ -18,8 +18,8 @@ from domain.policy import Policy
 from services import audit
 from services.authz import require_role
 from services.context import Context, read_first
-from services.revisions import standing
 from services.deadlines import recompute_provisional
+from services.revisions import standing
 
 _cache_lock = threading.Lock()
 _cache: tuple[tuple, WorkCalendar, tuple] | None = None  # (stored years, calendar, (revision, its mark))

@@ -11,8 +11,8 @@ from sqlalchemy import event, update
 from api.app import create_app
 from db.engine import Database
 from domain.models import User
-from services.users import RequestUsers
 from services.demo import DEMO_PASSWORD
+from services.users import RequestUsers
 from tests.helpers import register
 from tests.page_client import PageClient
 
@@ -32,7 +32,7 @@ def reads_of(database: Database, users: RequestUsers, user_id: int) -> int:
 
 
 def in_another_process(database: Database, code: str) -> None:
-    """Run `code` with `runtime` (on this test's database) and `actor_of` in a separate Python process."""
+    """Run `code`, given `runtime` on this test's database, in a separate Python process."""
     script = textwrap.dedent("""
         import sys
         from db.engine import Database
