@@ -144,7 +144,7 @@ class Database:
         self.engine.dispose()
 
 
-SHARED = ("accounts", "calendar")  # the shared revisions beside a SQLite file (services.revisions moves them)
+SHARED = ("accounts", "calendar", "institutions")  # the shared revisions beside a SQLite file (services.revisions moves them)
 
 
 def revision_path(database_path: str, name: str) -> Path:

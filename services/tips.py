@@ -20,6 +20,7 @@ from services.lifecycle import apply_clocks, check_version, move
 from services.numbers import next_number
 from services.plain_rows import expire_held, flush_pending, new_row
 from services.receipts import new_receipt_code, seal_receipt_code
+from services.revisions import Remembered, standing
 from states.tip import EVENT_LABELS, EVENT_ROLES, STATE_LABELS, TipMachine
 
 SUBJECT = "tip"
@@ -57,6 +58,18 @@ class Registration:
 _INSERT_TIP = PreparedInsert(Tip.__table__)
 _INSERT_IDENTITY = Prepared(ReporterIdentity.__table__.insert())
 _INSTITUTION_NAME = Prepared(select(Institution.name).where(Institution.id == bindparam("institution_id")))
+_INSTITUTION_NAMES = Remembered()
+
+
+def _institution_name(ctx: Context, institution_id: int) -> str | None:
+    """The institution's name, None if there is none; remembered while no institution changed."""
+    def read() -> str | None:
+        found = read_first(ctx.session, _INSTITUTION_NAME, {"institution_id": institution_id})
+        return found[0].name if found else None
+
+    return _INSTITUTION_NAMES.get(standing(ctx.session, "institutions"), institution_id, read)
+
+
 _EARLIER_SUBMISSION = select(Tip.id, Tip.number).where(Tip.intake_key == bindparam("intake_key"))
 
 
@@ -68,8 +81,8 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
     code = new_receipt_code() if data.anonymous else None
     tip = _new_tip(ctx, data, *(seal_receipt_code(code) if code else (None, None)))
     sealed_reporter = seal(data.reporter.model_dump()) if data.reporter is not None else None
-    institution = read_first(ctx.session, _INSTITUTION_NAME, {"institution_id": data.institution_id})
-    if not institution:
+    institution = _institution_name(ctx, data.institution_id)
+    if institution is None:
         raise InvalidInput("institution_id", "被举报机构不存在，请从机构名录中选择")
     ctx.calendar  # noqa: B018 - read first (services.context.read_first), for the clock started below
     _refuse_resubmission(ctx, data.intake_key)  # in the transaction: from here other registrations wait
@@ -83,7 +96,7 @@ def register_tip(ctx: Context, data: TipCreate) -> Registration:
     audit.record(ctx, subject_type=SUBJECT, subject_id=tip.id, action="register", to_state=tip.status,
                  detail={"channel": tip.channel, "anonymous": tip.anonymous})
     filing = start_deadline(ctx, subject_type=SUBJECT, subject_id=tip.id, kind="filing_decision")
-    return Registration(tip, code, institution[0].name, [filing])
+    return Registration(tip, code, institution, [filing])
 
 
 def _new_tip(ctx: Context, data: TipCreate, locator: str | None, sealed_code: str | None) -> SimpleNamespace:

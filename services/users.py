@@ -8,7 +8,7 @@ from db.engine import Database
 from db.prepared import Prepared
 from domain.enums import Role
 from domain.models import User
-from services import revisions  # noqa: F401 - its listeners move the accounts revision RequestUsers relies on
+from services.revisions import Remembered  # its listeners move the accounts revision RequestUsers relies on
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so a wrong name costs as much time as a wrong password.
@@ -58,25 +58,13 @@ class RequestUsers:
     take effect at the next request, on every API worker); read every time where there is none
     (PostgreSQL, whose API workers may run on several machines)."""
 
-    REMEMBERED = 10_000  # users kept; past that the memory starts afresh
-
     def __init__(self, database: Database) -> None:
         self._engine, self._revision = database.engine, database.revisions.get("accounts")
-        self._known: dict[int, tuple[bytes, tuple | None]] = {}  # user id -> (revision when read, row)
+        self._memory = Remembered()
 
     def get(self, user_id: int) -> tuple | None:
         """A read-only row of the user's columns (no session or ORM object), or None."""
-        if self._revision is None:
-            return self._read(user_id)
-        revision = self._revision.read()  # before the read: a change committing after it moves it again
-        known = self._known.get(user_id)
-        if known is not None and known[0] == revision:
-            return known[1]
-        row = self._read(user_id)
-        if len(self._known) >= self.REMEMBERED:
-            self._known.clear()
-        self._known[user_id] = revision, row
-        return row
+        return self._memory.get(self._revision, user_id, lambda: self._read(user_id))
 
     def _read(self, user_id: int) -> tuple | None:
         found = _USER.read(self._engine, {"user_id": user_id})
