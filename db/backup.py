@@ -53,5 +53,5 @@ def restore(url: str, source: Path) -> None:
         src.backup(dst)
     dst.close()
     src.close()
-    for name in SHARED:  # accounts and calendar may differ: what processes remember of them is read again
+    for name in SHARED:  # the restored rows may differ: what processes remember of them is read again
         SharedRevision(revision_path(str(target), name)).move()

@@ -144,7 +144,8 @@ class Database:
         self.engine.dispose()
 
 
-SHARED = ("accounts", "calendar", "institutions")  # the shared revisions beside a SQLite file (services.revisions moves them)
+# The shared revisions kept beside a SQLite file; services.revisions moves them.
+SHARED = ("accounts", "calendar", "institutions")
 
 
 def revision_path(database_path: str, name: str) -> Path:

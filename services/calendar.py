@@ -19,34 +19,33 @@ from services import audit
 from services.authz import require_role
 from services.context import Context, read_first
 from services.deadlines import recompute_provisional
-from services.revisions import standing
+from services.revisions import Remembered, standing
 
 _cache_lock = threading.Lock()
-_cache: tuple[tuple, WorkCalendar, tuple] | None = None  # (stored years, calendar, (revision, its mark))
+_cache: tuple[tuple, WorkCalendar] | None = None
+_REMEMBERED = Remembered()
 
 
 _SCHEDULES = Prepared(select(HolidayYear.year, cast(HolidayYear.schedule, String)).order_by(HolidayYear.year))
 
 
 def get_calendar(session: Session) -> WorkCalendar:
-    """The calendar with every loaded year; read only when the calendar's shared revision moved
-    (services.revisions) or there is none, and rebuilt only when the stored schedules changed (keyed on their
-    stored text, so a year replaced within the same second, or another database, is never stale; the text
-    is parsed only when it changed)."""
+    """The calendar with every loaded year; the stored years are read again only when the calendar's shared
+    revision moved (services.revisions), or every time where there is none."""
+    return _REMEMBERED.get(standing(session, "calendar"), "calendar", lambda: _stored_calendar(session))
+
+
+def _stored_calendar(session: Session) -> WorkCalendar:
+    """Rebuilt only when the stored schedules change (keyed on their stored text, so a year replaced within
+    the same second, or another database, is never stale; the text is parsed only when it changed)."""
     global _cache
-    revision = standing(session, "calendar")
-    mark = revision.read() if revision is not None else None  # before the read, as services.revisions asks
-    with _cache_lock:
-        if mark is not None and _cache is not None and _cache[2] == (revision, mark):
-            return _cache[1]
     key = tuple(read_first(session, _SCHEDULES, {}))  # in a begun transaction: sees the years it stored
     with _cache_lock:
         if _cache is not None and _cache[0] == key:
-            _cache = (key, _cache[1], (revision, mark))
             return _cache[1]
     calendar = WorkCalendar({year: YearSchedule.from_json(json.loads(text)) for year, text in key})
     with _cache_lock:
-        _cache = (key, calendar, (revision, mark))
+        _cache = (key, calendar)
     return calendar
 
 

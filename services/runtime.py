@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from db.engine import Database
-from services import revisions  # noqa: F401 - its listeners move the shared revisions after commits
 from domain.policy import Policy
+from services import revisions  # noqa: F401 - its listeners move the shared revisions after commits
 from services.context import Actor, Context
 
 
